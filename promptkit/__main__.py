@@ -1,0 +1,3 @@
+from promptkit.cli.app import main
+
+main()

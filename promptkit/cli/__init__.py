@@ -1,0 +1,1 @@
+"""The promptkit command line: typer commands that parse, call the API and render."""

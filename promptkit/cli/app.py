@@ -1,0 +1,34 @@
+"""The `promptkit` typer application; each command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from .. import __version__
+from . import eval_cmd, expand_cmd, train_cmd
+
+app = typer.Typer(
+    name="promptkit",
+    help="Prompt engineering for text-to-image models: expand short prompts into detailed ones.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("expand")(expand_cmd.expand)
+app.command("train")(train_cmd.train)
+app.command("eval")(eval_cmd.evaluate)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"promptkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+    """Prompt engineering for text-to-image models."""
+
+
+def main() -> None:
+    app(prog_name="promptkit")

@@ -1,0 +1,62 @@
+"""Shared CLI helpers: error handling, consoles, reading prompts from files or stdin."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..errors import InputError, PromptkitError
+
+
+def stdout_console() -> Console:
+    return Console(soft_wrap=False, highlight=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def cli_errors():
+    """Turn promptkit errors and Ctrl-C into one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        yield
+    except PromptkitError as exc:
+        stderr_console().print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        stderr_console().print("[bold red]Interrupted.[/]")
+        raise typer.Exit(130) from None
+
+
+def read_prompt_lines(file: Path | None, prompts: list[str] | None) -> list[str]:
+    """Prompts from arguments, or one a line from --file (or '-' / piped stdin)."""
+    if prompts and file is not None:
+        raise InputError("pass prompts as arguments or with --file, not both")
+    if prompts:
+        return list(prompts)
+    if file is not None and str(file) != "-":
+        from ..datasets import read_lines
+
+        try:
+            lines = read_lines(file)
+        except PromptkitError as exc:
+            raise InputError(str(exc)) from None
+        if not lines:
+            raise InputError(f"'{file}' holds no prompts; write one prompt a line")
+        return lines
+    if file is not None or not sys.stdin.isatty():
+        data = sys.stdin.buffer.read()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"standard input is not valid UTF-8 (bad byte at line {line}); re-encode it as UTF-8") from None
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines:
+            return lines
+    raise InputError('no prompt given; pass one, e.g. promptkit expand "a cat on a rainbow", or use --file')

@@ -1,0 +1,90 @@
+"""`promptkit eval`: text metrics for expanders over a file of short prompts, beside two baselines."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from ..expander import ExpandSettings
+from .common import cli_errors, stderr_console, stdout_console
+
+_DEFAULTS = ExpandSettings()
+
+
+def evaluate(
+    source: str = typer.Argument(..., help="Short prompts: a txt file (one a line) or a pairs file with short and long prompts."),
+    model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="Expander model(s) to evaluate (repeatable; default: embedded)."),
+    baseline_data: Optional[List[str]] = typer.Option(None, "--baseline-data", help="Training prompts for the two baselines (repeatable)."),
+    heldout_percent: Optional[float] = typer.Option(None, "--heldout-percent", help="Use only rows in this held-out hash bucket (the one `train --val-percent` kept out)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate at most this many prompts."),
+    n: int = typer.Option(4, "--n", "-n", help="Variants per prompt (distinct-2 is measured across them)."),
+    seed: int = typer.Option(0, "--seed", "-s", help="Seed for every expansion call."),
+    temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
+    top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
+    top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Measure expanders: prompt kept, CLIP budget, added modifiers, repeats, diversity, blocklist, precision/recall."""
+    with cli_errors():
+        from ..evaluation import (
+            EvalReport, NearestPromptModifiers, PopularModifiers, baseline_training_records, evaluate_expander, load_cases,
+        )
+        from ..expander import get_expander
+
+        settings = ExpandSettings(n=n, temperature=temperature, top_k=top_k, top_p=top_p).validate()
+        cases = load_cases(source, heldout_percent, limit)
+        report = EvalReport(source=source, cases=len(cases), variants=n, seed=seed)
+        err = stderr_console()
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = bar.add_task(name, total=total)
+                bar.update(tasks[name], completed=done)
+
+            def settings_for(count: int) -> ExpandSettings:
+                return settings
+
+            for name in model or [None]:
+                report.rows.append(evaluate_expander(get_expander(name), cases, n, seed, settings_for, progress))
+            if baseline_data:
+                training = baseline_training_records(baseline_data, heldout_percent)
+                k = max(1, round(report.rows[0].mean_added))  # same number of modifiers as the first model adds
+                for baseline in (PopularModifiers(training, k=k), NearestPromptModifiers(training)):
+                    report.rows.append(evaluate_expander(baseline, cases, n, seed, settings_for, progress))
+        if as_json:
+            typer.echo(json.dumps(report.to_dict()))
+        else:
+            stdout_console().print(report_table(report))
+
+
+def report_table(report):
+    from rich.table import Table
+
+    table = Table(title=f"{report.source}: {report.cases} prompts × {report.variants} variants, seed {report.seed}")
+    columns = [
+        ("expander", None), ("keep prompt", "keep_prompt"), ("≤77 CLIP", "within_budget"), ("added", "mean_added"),
+        ("repeat", "repeat_modifier"), ("distinct-2", "distinct_2"), ("blocklisted", "blocklisted"),
+        ("precision", "precision"), ("recall", "recall"),
+    ]
+    for title, _ in columns:
+        table.add_column(title, justify="left" if title == "expander" else "right")
+    for row in report.rows:
+        cells = [row.expander]
+        for title, key in columns[1:]:
+            value = getattr(row, key)
+            if value is None:
+                cells.append("-")
+            elif key == "mean_added":
+                cells.append(f"{value:.2f}")
+            elif key in ("distinct_2", "precision", "recall"):
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(f"{value:.1%}")
+        table.add_row(*cells)
+    return table

@@ -1,0 +1,325 @@
+"""Load a GPT-2-family prompt model and expand prompts with seeded, batched sampling."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from . import config
+from .errors import InputError, ModelLoadError
+from .prompts import (
+    CLIP_MAX_TOKENS,
+    MAX_PROMPT_CHARS,
+    Blocklist,
+    clip_token_count,
+    dedupe_modifiers,
+    join_prompt,
+    normalize_commas,
+    normalize_whitespace,
+    split_modifiers,
+    trim_to_budget,
+)
+from .types import Expansion
+
+MAX_VARIANTS = 64
+MAX_SEED = 2**32 - 1
+# Our BPE and CLIP split prompt text into about as many tokens; the margin covers the difference.
+BUDGET_TOKEN_MARGIN = 12
+
+
+@dataclass(frozen=True)
+class ExpandSettings:
+    """Sampling and clean-up settings for one expand call (the seed travels separately)."""
+
+    n: int = 1
+    temperature: float = 0.8
+    top_k: int = 50
+    top_p: float = 0.95
+    max_new_tokens: int = 64
+    clip_budget: int | None = CLIP_MAX_TOKENS  # None: do not trim
+    max_retries: int = 3
+    blocklist: Blocklist = field(default_factory=Blocklist)
+
+    def validate(self) -> "ExpandSettings":
+        if not 1 <= self.n <= MAX_VARIANTS:
+            raise InputError(f"n must be between 1 and {MAX_VARIANTS}, got {self.n}; pass e.g. --n 4")
+        if not self.temperature > 0:
+            raise InputError(f"temperature must be greater than 0, got {self.temperature}; pass e.g. --temperature 0.8")
+        if self.top_k < 0:
+            raise InputError(f"top-k must be 0 (off) or positive, got {self.top_k}; pass e.g. --top-k 50")
+        if not 0 < self.top_p <= 1:
+            raise InputError(f"top-p must be in (0, 1], got {self.top_p}; pass e.g. --top-p 0.95")
+        if self.max_new_tokens < 1:
+            raise InputError(f"max new tokens must be at least 1, got {self.max_new_tokens}; pass e.g. --max-new-tokens 64")
+        if self.clip_budget is not None and not 3 <= self.clip_budget <= CLIP_MAX_TOKENS:
+            raise InputError(f"CLIP budget must be between 3 and {CLIP_MAX_TOKENS}, got {self.clip_budget}")
+        if self.max_retries < 0:
+            raise InputError(f"max retries must be 0 or more, got {self.max_retries}")
+        return self
+
+
+def validate_prompt(prompt: str, clip_budget: int | None = CLIP_MAX_TOKENS) -> str:
+    """The prompt as it will be kept (outer whitespace stripped), or a one-line InputError."""
+    if not isinstance(prompt, str):
+        raise InputError(f"prompt must be text, got {type(prompt).__name__}")
+    text = prompt.strip()
+    if not text:
+        raise InputError('prompt is empty; pass some text, e.g. promptkit expand "a cat on a rainbow"')
+    if len(text) > MAX_PROMPT_CHARS:
+        raise InputError(
+            f"prompt is {len(text):,} characters, more than the {MAX_PROMPT_CHARS:,} allowed "
+            f"(Stable Diffusion reads only {CLIP_MAX_TOKENS} CLIP tokens); shorten it"
+        )
+    if clip_budget is not None:
+        tokens = clip_token_count(text)
+        if tokens >= clip_budget:
+            raise InputError(
+                f"prompt already uses {tokens} of the {clip_budget} CLIP tokens Stable Diffusion reads, "
+                "leaving no room to expand; shorten it or pass --no-budget"
+            )
+    return text
+
+
+def resolve_seed(seed: int | None) -> int:
+    if seed is None:
+        return secrets.randbelow(MAX_SEED)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}")
+    return seed
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+@dataclass
+class PromptModel:
+    """A causal LM and its tokenizer, plus the name it was loaded by."""
+
+    name: str
+    model: object
+    tokenizer: object
+
+    @property
+    def max_positions(self) -> int:
+        cfg = self.model.config
+        return int(getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", 1024))
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
+
+
+def load_prompt_model(name: str | Path | None = None) -> PromptModel:
+    """Load from the embedded default ("embedded"), a local folder, or a Hugging Face hub id."""
+    name = str(name) if name is not None else config.default_model()
+    if name == config.EMBEDDED:
+        folder = config.embedded_model_path()
+        if not folder.is_dir():
+            raise ModelLoadError(
+                f"the embedded prompt model is missing ({folder}); reinstall promptkit or pass --model FOLDER"
+            )
+        return _load_folder(folder, display_name=config.EMBEDDED)
+    path = Path(name).expanduser()
+    if path.exists():
+        return _load_folder(path, display_name=name)
+    if _looks_like_path(name):
+        raise ModelLoadError(f"model folder '{name}' does not exist; pass an existing folder or a hub id with --model")
+    return _load_hub(name)
+
+
+def _load_folder(folder: Path, display_name: str) -> PromptModel:
+    if not folder.is_dir():
+        raise ModelLoadError(f"model path '{display_name}' is not a folder; pass a folder with config.json, tokenizer files and model.safetensors")
+    if not (folder / "config.json").is_file():
+        raise ModelLoadError(f"model folder '{display_name}' has no config.json; pass a folder written by `promptkit train` or save_pretrained")
+    if not any(folder.glob("*.safetensors")):
+        raise ModelLoadError(
+            f"model folder '{display_name}' has no .safetensors weights (only safetensors are loaded, never pickles); "
+            "convert it with save_pretrained(safe_serialization=True)"
+        )
+    try:
+        return _from_pretrained(str(folder), display_name, local_only=True)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # corrupt weights, bad config, missing tokenizer: one line, with the cause
+        raise ModelLoadError(
+            f"model folder '{display_name}' is broken ({_first_line(exc)}); retrain it with `promptkit train` or pass another --model"
+        ) from None
+
+
+def _load_hub(hub_id: str) -> PromptModel:
+    try:
+        return _from_pretrained(hub_id, hub_id, local_only=False)
+    except Exception as exc:
+        raise ModelLoadError(
+            f"could not load '{hub_id}' from the Hugging Face Hub ({_first_line(exc)}); "
+            "offline, pass a local folder instead: --model ./my-prompt-model"
+        ) from None
+
+
+def _from_pretrained(source: str, display_name: str, local_only: bool) -> PromptModel:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(
+        source, local_files_only=local_only, use_safetensors=True, trust_remote_code=False
+    )
+    model.eval()
+    if tokenizer.eos_token_id is None:
+        raise ModelLoadError(f"model '{display_name}' has a tokenizer without an end-of-text token; it cannot end an expansion")
+    return PromptModel(name=display_name, model=model, tokenizer=tokenizer)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+# --- expansion -----------------------------------------------------------------------------
+
+
+class Expander:
+    """Expands prompts with one loaded prompt model; reuse it to avoid reloading."""
+
+    def __init__(self, prompt_model: PromptModel):
+        self.prompt_model = prompt_model
+
+    @classmethod
+    def load(cls, name: str | Path | None = None) -> "Expander":
+        return cls(load_prompt_model(name))
+
+    @property
+    def name(self) -> str:
+        return self.prompt_model.name
+
+    def expand(self, prompt: str, seed: int | None = None, settings: ExpandSettings | None = None) -> list[Expansion]:
+        """`settings.n` expansions of `prompt`; the same prompt, seed and settings give the same texts."""
+        settings = (settings or ExpandSettings()).validate()
+        prompt = validate_prompt(prompt, settings.clip_budget)
+        seed = resolve_seed(seed)
+        results: list[Expansion | None] = [None] * settings.n
+        pending = list(range(settings.n))
+        for attempt in range(settings.max_retries + 1):
+            # A retry re-samples only the empty variants, from a seed derived from the call's seed.
+            attempt_seed = (seed + attempt * 1_000_003) % (MAX_SEED + 1)
+            continuations = self._generate(prompt, len(pending), attempt_seed, settings)
+            still_empty = []
+            for index, (text, finished) in zip(pending, continuations):
+                expansion = self._clean(prompt, text, finished, seed, index, settings)
+                results[index] = expansion
+                if not expansion.added:
+                    still_empty.append(index)
+            pending = still_empty
+            if not pending:
+                break
+        return [r for r in results if r is not None]
+
+    def _generate(self, prompt: str, count: int, seed: int, settings: ExpandSettings) -> list[tuple[str, bool]]:
+        """`count` sampled continuations from one batched generate call, and whether each ended on its own."""
+        import torch
+
+        tokenizer = self.prompt_model.tokenizer
+        model = self.prompt_model.model
+        # End the prompt with a comma so the model starts a fresh modifier.
+        context = prompt if prompt.endswith(",") else prompt + ","
+        prefix = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+        ids = prefix + tokenizer(context, add_special_tokens=False).input_ids
+        max_new = settings.max_new_tokens
+        if settings.clip_budget is not None:
+            room = settings.clip_budget - clip_token_count(prompt)
+            max_new = min(max_new, room + BUDGET_TOKEN_MARGIN)
+        max_new = min(max_new, self.prompt_model.max_positions - len(ids))
+        if max_new < 1:
+            raise InputError("prompt fills the prompt model's whole context; shorten it")
+        input_ids = torch.tensor([ids] * count, dtype=torch.long)
+        eos = tokenizer.eos_token_id
+        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+            torch.manual_seed(seed)
+            output = model.generate(
+                input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                do_sample=True,
+                temperature=settings.temperature,
+                top_k=settings.top_k,
+                top_p=settings.top_p,
+                max_new_tokens=max_new,
+                pad_token_id=eos,
+                eos_token_id=eos,
+            )
+        results = []
+        for row in output[:, len(ids):].tolist():
+            finished = eos in row
+            if finished:
+                row = row[: row.index(eos)]
+            results.append((tokenizer.decode(row, skip_special_tokens=True), finished))
+        return results
+
+    def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings) -> Expansion:
+        modifiers = clean_modifiers(text, finished)
+        allowed = [m for m in modifiers if not settings.blocklist.matches(m)]
+        blocked = len(modifiers) - len(allowed)
+        added = dedupe_modifiers(allowed, existing=split_modifiers(prompt))
+        kept = trim_to_budget(prompt, added, settings.clip_budget) if settings.clip_budget else added
+        expanded = join_prompt(prompt, kept)
+        return Expansion(
+            prompt=prompt,
+            expanded=expanded,
+            added=tuple(kept),
+            seed=seed,
+            model=self.name,
+            clip_tokens=clip_token_count(expanded),
+            index=index,
+            clip_budget=settings.clip_budget,
+            trimmed=len(added) - len(kept),
+            blocked=blocked,
+        )
+
+
+def clean_modifiers(continuation: str, finished: bool = True) -> list[str]:
+    """Modifier phrases from generated text; an unfinished last phrase (cut by the token limit) is dropped."""
+    text = normalize_whitespace(continuation)
+    phrases = [normalize_commas(p) for p in split_modifiers(text)]
+    if not finished and phrases and not text.rstrip().endswith(","):
+        phrases = phrases[:-1]
+    return [p for p in phrases if p]
+
+
+# --- module-level API with one cached model --------------------------------------------------
+
+_EXPANDERS: dict[str, Expander] = {}
+
+
+def get_expander(model: str | Path | None = None) -> Expander:
+    key = str(model) if model is not None else config.default_model()
+    if key not in _EXPANDERS:
+        _EXPANDERS[key] = Expander.load(key)
+    return _EXPANDERS[key]
+
+
+def expand(
+    prompt: str,
+    n: int = 1,
+    seed: int | None = None,
+    *,
+    model: str | Path | None = None,
+    temperature: float = ExpandSettings.temperature,
+    top_k: int = ExpandSettings.top_k,
+    top_p: float = ExpandSettings.top_p,
+    max_new_tokens: int = ExpandSettings.max_new_tokens,
+    clip_budget: int | None = CLIP_MAX_TOKENS,
+    blocklist: Blocklist | None = None,
+) -> list[Expansion]:
+    """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each)."""
+    settings = ExpandSettings(
+        n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
+        clip_budget=clip_budget, blocklist=blocklist or Blocklist(),
+    ).validate()
+    return get_expander(model).expand(prompt, seed=seed, settings=settings)
+
+
+__all__ = ["Expander", "ExpandSettings", "PromptModel", "load_prompt_model", "expand", "get_expander", "clean_modifiers"]
