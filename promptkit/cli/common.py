@@ -12,8 +12,12 @@ from rich.console import Console
 from ..errors import InputError, PromptkitError
 
 
-def stdout_console() -> Console:
-    return Console(soft_wrap=False, highlight=False)
+def stdout_console(min_width: int | None = None) -> Console:
+    """The console for results; tables get `min_width` columns even when piped (rich assumes 80)."""
+    console = Console(soft_wrap=False, highlight=False)
+    if min_width and not console.is_terminal and console.width < min_width:
+        console = Console(soft_wrap=False, highlight=False, width=min_width)
+    return console
 
 
 def stderr_console() -> Console:

@@ -60,7 +60,7 @@ def evaluate(
         if as_json:
             typer.echo(json.dumps(report.to_dict()))
         else:
-            stdout_console().print(report_table(report))
+            stdout_console(min_width=140).print(report_table(report))
 
 
 def report_table(report):
