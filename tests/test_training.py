@@ -78,3 +78,21 @@ def test_train_cli_bad_dataset_is_one_line(tmp_path):
     result = CliRunner().invoke(app, ["train", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and "does not exist" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.shared_data
+def test_fine_tune_a_gpt2_family_model_with_the_stock_tokenizer(corpus_file, tmp_path):
+    """The `--base gpt2` path: a GPT-2-shaped folder with the real GPT-2 tokenizer (no pad token)."""
+    from tests.conftest import require_shared_data
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+    tokenizer_dir = require_shared_data() / "gpt2-tokenizer"
+    base = tmp_path / "gpt2-mini"
+    tokenizer = GPT2TokenizerFast.from_pretrained(tokenizer_dir)
+    assert tokenizer.pad_token_id is None
+    tokenizer.save_pretrained(base)
+    GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=32, n_layer=1, n_head=2)).save_pretrained(base)
+    result = train(TrainConfig(sources=[str(corpus_file)], out=tmp_path / "tuned", base=str(base), epochs=1, max_rows=64))
+    assert result.train_examples > 0
+    expansion = Expander.load(tmp_path / "tuned").expand("a red fox", seed=0, settings=ExpandSettings(n=1, max_retries=0))[0]
+    assert expansion.expanded.startswith("a red fox")
