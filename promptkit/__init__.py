@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .expander import ExpandSettings, Expander, expand
     from .prompts import Blocklist
     from .types import Expansion
+    from .backends.base import RenderSettings
+    from .compare import Comparison, compare
+    from .metadata import ImageMetadata, read_png
+    from .render import RenderedImage, RenderResult, render
 
 _LAZY = {
     "expand": ("expander", "expand"),
@@ -26,6 +30,14 @@ _LAZY = {
     "train": ("training", "train"),
     "TrainConfig": ("training", "TrainConfig"),
     "evaluate": ("evaluation", "evaluate"),
+    "render": ("render", "render"),
+    "RenderResult": ("render", "RenderResult"),
+    "RenderedImage": ("render", "RenderedImage"),
+    "RenderSettings": ("backends.base", "RenderSettings"),
+    "compare": ("compare", "compare"),
+    "Comparison": ("compare", "Comparison"),
+    "read_png": ("metadata", "read_png"),
+    "ImageMetadata": ("metadata", "ImageMetadata"),
 }
 
 __all__ = ["__version__", *_LAZY]
