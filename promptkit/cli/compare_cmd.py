@@ -38,7 +38,7 @@ def compare(
 ) -> None:
     """Expand a prompt, render it and its expansions with the same seeds, and write a labelled grid."""
     with cli_errors():
-        from ..compare import compare as run_compare
+        from ..comparison import compare as run_compare
         from ..expander import ExpandSettings, resolve_seed, validate_prompt
         from ..files import ensure_output_dir, slugify
 

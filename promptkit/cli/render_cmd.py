@@ -41,7 +41,7 @@ def render(
     with cli_errors():
         from ..expander import resolve_seed, validate_prompt
         from ..files import ensure_output_dir
-        from ..render import RenderJob, batches, load_render_backend, render_batch, resolve_settings
+        from ..rendering import RenderJob, batches, load_render_backend, render_batch, resolve_settings
 
         texts = [validate_prompt(t, clip_budget=None) for t in read_prompt_lines(file, prompts)]
         settings = opt.settings_from_options(steps, guidance, width, height, negative, scheduler)
@@ -58,10 +58,11 @@ def render(
         backend = load_render_backend("diffusers", model, **opt.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
         settings = resolve_settings(backend, settings)
         records = []
+        process = state.process_index if state is not None else 0
         for batch in my_batches:
             for image in render_batch(backend, batch, settings):
                 path = image.save(folder / image.default_file_name())
-                records.append({"path": str(path), "index": image.index, **image.to_dict()})
+                records.append({"path": str(path), "index": image.index, "process": process, **image.to_dict()})
         if state is not None:
             from accelerate.utils import gather_object
 

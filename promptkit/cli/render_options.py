@@ -60,9 +60,11 @@ def distributed_state():
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return None
+    import torch
     from accelerate import PartialState
 
-    return PartialState()
+    # Without a GPU, accelerate only forms a multi-process CPU group (gloo) when told cpu=True.
+    return PartialState(cpu=not torch.cuda.is_available())
 
 
 def print_preview(console, image, max_width: int = 100) -> None:

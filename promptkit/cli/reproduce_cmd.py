@@ -26,7 +26,7 @@ def reproduce(
     with cli_errors():
         from ..files import ensure_output_dir, slugify
         from ..metadata import read_png
-        from ..reproduce import reproduce as run_reproduce
+        from ..reproduction import reproduce as run_reproduce
 
         read_png(image)  # a missing, unreadable or metadata-free image fails before any model loads
         folder = ensure_output_dir(out)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .backends.base import RenderBackend, RenderSettings
 from .metadata import ImageMetadata, read_png
-from .render import RenderedImage, RenderJob, load_render_backend, render_batch, resolve_settings
+from .rendering import RenderedImage, RenderJob, load_render_backend, render_batch, resolve_settings
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from .backends.base import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS, RenderBackend, RenderSettings
 from .expander import ExpandSettings
 from .files import ensure_output_dir, slugify
-from .render import (
+from .rendering import (
     RANDOM_WEIGHTS_WARNING, RenderedImage, RenderJob, _save_plain_png, grid_title, load_render_backend, render_jobs,
     resolve_seeds, write_json,
 )
