@@ -55,7 +55,7 @@ def build_pipeline(dtype):
     """SD 2.1's architecture with random weights; the tokenizer is promptkit's small CLIP-style BPE
     (the text encoder reads 77 positions whatever the vocabulary, so its cost is the same)."""
     from promptkit.backends.hf_logging import quiet_hf_libraries
-    from promptkit.backends.tiny import _train_clip_vocab
+    from promptkit.backends.tiny import train_clip_vocab
 
     quiet_hf_libraries()
     import torch
@@ -63,7 +63,7 @@ def build_pipeline(dtype):
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
     torch.manual_seed(0)
-    vocab, merges = _train_clip_vocab()
+    vocab, merges = train_clip_vocab()
     tokenizer = CLIPTokenizer(vocab=vocab, merges=merges, pad_token="!", model_max_length=77)
     pipe = StableDiffusionPipeline(
         unet=UNet2DConditionModel(**UNET), vae=AutoencoderKL(**VAE), text_encoder=CLIPTextModel(CLIPTextConfig(**TEXT_ENCODER)),

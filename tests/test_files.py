@@ -29,8 +29,6 @@ def test_atomic_write_replaces_without_leftovers(tmp_path):
 def test_atomic_write_failure_keeps_the_old_file(tmp_path):
     target = tmp_path / "a.png"
     target.write_bytes(b"good")
-
-
     with pytest.raises(TypeError):
         atomic_write_bytes(target, object())  # not bytes: fails mid-write
     assert target.read_bytes() == b"good"

@@ -29,7 +29,7 @@ _CORPUS = (
 )
 
 
-def _train_clip_vocab(vocab_size: int = 600) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def train_clip_vocab(vocab_size: int = 600) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """A CLIP-style byte-level BPE (words end in "</w>") learnt from the small corpus above."""
     from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
@@ -63,7 +63,7 @@ def tiny_components(seed: int = 0) -> dict:
     from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-    vocab, merges = _train_clip_vocab()
+    vocab, merges = train_clip_vocab()
     # SD 2 pads with "!" (its OpenCLIP tokenizer); the length is CLIP's 77 (files alone would say ~1e30).
     tokenizer = CLIPTokenizer(vocab=vocab, merges=merges, pad_token="!", model_max_length=77)
     torch.manual_seed(seed)
