@@ -29,8 +29,12 @@ def run():
 
 
 def test_tiny_pipeline_is_sd2_shaped_and_marked_random(tiny_sd):
+    import torch
+
+    from promptkit.backends.diffusers_sd import load_pipeline
+
+    pipe = load_pipeline(str(tiny_sd), torch.float32)  # fresh: cached backends may have swapped schedulers
     backend = get_backend(str(tiny_sd))
-    pipe = backend.pipeline
     assert type(pipe).__name__ == "StableDiffusionPipeline"
     assert type(pipe.scheduler).__name__ == "DPMSolverMultistepScheduler"
     assert pipe.scheduler.config.prediction_type == "v_prediction"
