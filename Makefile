@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench bench-render clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: install-test
 
 bench: install
 	$(BIN)/python benchmarks/bench_expand.py
+
+bench-render: install
+	$(BIN)/python benchmarks/bench_render.py --steps 3 --size 512
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

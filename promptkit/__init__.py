@@ -1,7 +1,9 @@
 """promptkit: prompt engineering for text-to-image models.
 
 The public API is imported lazily so that `import promptkit` (and `promptkit --help`) stay light:
-torch and transformers load only when a function that needs them is called.
+torch and transformers load only when a function that needs them is called. The modules are named
+apart from the functions they hold (`rendering.render`, `comparison.compare`) because importing a
+submodule sets it as a package attribute, which would shadow a function of the same name.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .expander import ExpandSettings, Expander, expand
     from .prompts import Blocklist
     from .types import Expansion
+    from .backends.base import RenderSettings
+    from .comparison import Comparison, compare
+    from .metadata import ImageMetadata, read_png
+    from .rendering import RenderedImage, RenderResult, render
+    from .reproduction import reproduce
 
 _LAZY = {
     "expand": ("expander", "expand"),
@@ -26,6 +33,15 @@ _LAZY = {
     "train": ("training", "train"),
     "TrainConfig": ("training", "TrainConfig"),
     "evaluate": ("evaluation", "evaluate"),
+    "render": ("rendering", "render"),
+    "RenderResult": ("rendering", "RenderResult"),
+    "RenderedImage": ("rendering", "RenderedImage"),
+    "RenderSettings": ("backends.base", "RenderSettings"),
+    "compare": ("comparison", "compare"),
+    "Comparison": ("comparison", "Comparison"),
+    "reproduce": ("reproduction", "reproduce"),
+    "read_png": ("metadata", "read_png"),
+    "ImageMetadata": ("metadata", "ImageMetadata"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -52,3 +52,75 @@ def expansions_renderable(expansions: Sequence[Expansion]) -> Group:
         parts += [line, Text("    ").append_text(budget_text(expansion))]
     parts.append(Text(""))
     return Group(*parts)
+
+
+# --- images in the terminal ----------------------------------------------------------------
+
+
+class HalfBlockImage:
+    """An image drawn with '▀' characters: each cell shows two pixels (foreground top, background
+    bottom) in true colour; rich falls back to the nearest colours on simpler terminals."""
+
+    def __init__(self, image, max_width: int = 100):
+        self.image = image
+        self.max_width = max_width
+
+    def _scaled(self, columns: int):
+        from PIL import Image
+
+        image = self.image.convert("RGB")
+        width = max(1, min(columns, self.max_width, image.width))
+        height = max(2, round(image.height * width / image.width))
+        height += height % 2  # two pixel rows per text row
+        return image.resize((width, height), Image.Resampling.BOX)
+
+    def __rich_console__(self, console, options):
+        from rich.color import Color
+        from rich.segment import Segment
+        from rich.style import Style
+
+        image = self._scaled(options.max_width)
+        pixels = image.load()
+        for y in range(0, image.height, 2):
+            for x in range(image.width):
+                top, bottom = pixels[x, y], pixels[x, y + 1]
+                yield Segment("▀", Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom)))
+            yield Segment.line()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        width = self._scaled(options.max_width).width
+        return Measurement(width, width)
+
+
+def image_preview(image, max_width: int = 100) -> HalfBlockImage:
+    return HalfBlockImage(image, max_width=max_width)
+
+
+def comparison_table(comparison):
+    """The compared prompts: the short one, then each expansion with its added modifiers highlighted."""
+    from rich.table import Table
+
+    table = Table(title=f"» {comparison.prompt}   seeds {', '.join(map(str, comparison.seeds))}", title_justify="left", expand=False)
+    table.add_column("column", style="dim", no_wrap=True)
+    table.add_column("prompt")
+    table.add_column("CLIP", justify="right", no_wrap=True)
+    table.add_row("short", Text(comparison.prompt), "")
+    for i, expansion in enumerate(comparison.expansions):
+        table.add_row(f"expansion {i + 1}", expansion_text(expansion), budget_text(expansion))
+    return table
+
+
+def rendered_table(records: Sequence[dict], title: str = ""):
+    """Written images: prompt, seed and file (records are ImageMetadata dicts with a 'path')."""
+    from rich.table import Table
+
+    table = Table(title=title or None, title_justify="left")
+    table.add_column("#", style="dim", justify="right", no_wrap=True)
+    table.add_column("prompt")
+    table.add_column("seed", justify="right", no_wrap=True)
+    table.add_column("file", style="cyan", overflow="fold")
+    for i, record in enumerate(records):
+        table.add_row(str(i + 1), record["prompt"], str(record["seed"]), record["path"])
+    return table

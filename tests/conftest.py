@@ -60,3 +60,18 @@ def require_shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the public prompt data folder {SHARED_DATA} is absent (it sits beside the project in CI)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_sd(tmp_path_factory) -> Path:
+    """A tiny randomly initialised SD-2-shaped diffusers folder (64x64; renders noise in ~0.1 s)."""
+    from promptkit.backends.tiny import save_tiny_pipeline
+
+    return save_tiny_pipeline(tmp_path_factory.mktemp("sd") / "tiny-sd")
+
+
+def pixels(image):
+    """An image's pixels as a numpy array, for exact comparisons."""
+    import numpy as np
+
+    return np.asarray(image.convert("RGB"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import eval_cmd, expand_cmd, train_cmd
+from . import compare_cmd, eval_cmd, expand_cmd, info_cmd, render_cmd, reproduce_cmd, train_cmd
 
 app = typer.Typer(
     name="promptkit",
-    help="Prompt engineering for text-to-image models: expand short prompts into detailed ones.",
+    help="Prompt engineering for text-to-image models: expand short prompts, render and compare them with Stable Diffusion.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -17,6 +17,10 @@ app = typer.Typer(
 app.command("expand")(expand_cmd.expand)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.evaluate)
+app.command("render")(render_cmd.render)
+app.command("compare")(compare_cmd.compare)
+app.command("reproduce")(reproduce_cmd.reproduce)
+app.command("info")(info_cmd.info)
 
 
 def _version(value: bool) -> None:
