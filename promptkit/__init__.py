@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import PromptkitError
     from .expander import ExpandSettings, Expander, expand
     from .prompts import Blocklist
-    from .types import Expansion
+    from .index import Index, search
+    from .suggest import suggest
+    from .types import Expansion, SearchHit, Suggestion
 
 _LAZY = {
     "expand": ("expander", "expand"),
@@ -26,6 +28,11 @@ _LAZY = {
     "train": ("training", "train"),
     "TrainConfig": ("training", "TrainConfig"),
     "evaluate": ("evaluation", "evaluate"),
+    "Index": ("index", "Index"),
+    "search": ("index", "search"),
+    "suggest": ("suggest", "suggest"),
+    "SearchHit": ("types", "SearchHit"),
+    "Suggestion": ("types", "Suggestion"),
 }
 
 __all__ = ["__version__", *_LAZY]

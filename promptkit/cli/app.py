@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import eval_cmd, expand_cmd, train_cmd
+from . import eval_cmd, eval_suggest_cmd, expand_cmd, index_cmd, search_cmd, suggest_cmd, train_cmd
 
 app = typer.Typer(
     name="promptkit",
-    help="Prompt engineering for text-to-image models: expand short prompts into detailed ones.",
+    help="Prompt engineering for text-to-image models: expand short prompts, search prompts, suggest modifiers.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -17,6 +17,10 @@ app = typer.Typer(
 app.command("expand")(expand_cmd.expand)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.evaluate)
+app.add_typer(index_cmd.app, name="index")
+app.command("search")(search_cmd.search)
+app.command("suggest")(suggest_cmd.suggest)
+app.command("eval-suggest")(eval_suggest_cmd.eval_suggest)
 
 
 def _version(value: bool) -> None:
