@@ -53,7 +53,7 @@ def categorize(modifier: str, vocab: Vocabularies = Vocabularies()) -> str:
     """The category of a modifier phrase: exact term lists first, then keyword rules, else "other"."""
     key = normalize_modifier(modifier)
     bare = _ARTICLE.sub("", key)
-    if key in vocab.artists:
+    if key in vocab.artists or any(part in vocab.artists for part in re.split(r"\s+(?:and|&)\s+", key) if part != key):
         return "artist"
     if bare in vocab.mediums:
         return "medium"
@@ -228,7 +228,8 @@ def build_lexicon(
     blocklist = Blocklist()
     candidates = [
         m for m in shares
-        if (corpus.get(m, 0) >= min_count or lexica.get(m, 0) >= 10 * min_count)
+        # Lexica's list has tokenisation debris ("etail"); it counts only where the corpus agrees.
+        if (corpus.get(m, 0) >= min_count or (lexica.get(m, 0) >= 10 * min_count and corpus.get(m, 0) >= 1))
         and len(m.split()) <= MAX_WORDS and len(m) <= 60 and not blocklist.matches(m)
     ]
     popularity = {m: float(np.mean(shares[m])) for m in candidates}

@@ -16,6 +16,7 @@ def eval_suggest(
     heldout_percent: Optional[float] = typer.Option(10.0, "--heldout-percent", help="Evaluate only this held-out hash bucket (the one the index and lexicon left out)."),
     k: int = typer.Option(10, "-k", "--k", help="Suggestions scored per prompt."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate at most this many pairs."),
+    discount: Optional[float] = typer.Option(None, "--discount", help="Popularity discount exponent in [0, 1] (default: the suggest default)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON lines."),
 ) -> None:
     """Suggestions vs the "most popular modifiers" baseline, against the real long prompts' modifiers."""
@@ -23,13 +24,15 @@ def eval_suggest(
         from ..evaluation import evaluate_suggestions, load_cases, popular_modifiers
         from ..index import get_index, most_recent_index, validate_k
         from ..lexicon import get_lexicon
-        from ..suggest import Suggester
+        from ..suggest import SuggestSettings, Suggester
 
         validate_k(k)
         cases = load_cases(source, heldout_percent, limit)
         loaded = get_index(index or most_recent_index())
         lexicon = get_lexicon()
-        both, index_only, lexicon_only = Suggester(loaded, lexicon), Suggester(loaded, None), Suggester(None, lexicon)
+        settings = SuggestSettings() if discount is None else SuggestSettings(discount=discount)
+        both, index_only, lexicon_only = (Suggester(loaded, lexicon, settings), Suggester(loaded, None, settings),
+                                          Suggester(None, lexicon, settings))
         vectors: dict[str, object] = {}
 
         def vector(prompt: str):  # one query embedding per prompt, shared by every method
@@ -58,7 +61,7 @@ def eval_suggest(
             return
         from rich.table import Table
 
-        table = Table(title=f"{source}: {rows[0].cases} held-out pairs, top {k}")
+        table = Table(title=f"{source}: {rows[0].cases} held-out pairs, top {k}, discount {settings.discount}")
         for col in ("method", f"precision@{k}", f"recall@{k}", "≥1 hit"):
             table.add_column(col, justify="left" if col == "method" else "right")
         for row in rows:
