@@ -32,9 +32,10 @@ class SuggestSettings:
     # the held-out bucket the evaluation reports; see README "Suggest".
     neighbours: int = 128  # nearest indexed prompts that vote
     temperature: float = 0.1  # vote weight exp((similarity - best) / temperature): closer counts more
-    discount: float = 0.2  # divide by global share ** discount (0: plain neighbour popularity)
+    discount: float = 0.1  # divide by global share ** discount (0: plain neighbour popularity)
     min_count: int = 2  # a modifier needs this many neighbours (when there are enough) to be suggested
     min_share: float = 2e-4  # floor on a modifier's global share, so one-off phrases do not explode
+    prior_strength: float = 10.0  # votes' shrinkage toward the global share, in neighbour units
     context_weight: float = 5.0  # lexicon: log-score gain per unit of context cosine
     lexicon_weight: float = 1.0  # lexicon score's weight beside the index's, when both are used
 
@@ -138,7 +139,9 @@ class Suggester:
             if counts[mid] < need or not keep(modifier):
                 continue
             share = max(self.index.vocab_counts[mid] / size, s.min_share)
-            scores[modifier] = (vote / total) / share ** s.discount
+            # The neighbours' share, shrunk toward the global share (few neighbours are a noisy sample).
+            local = (vote + s.prior_strength * share) / (total + s.prior_strength)
+            scores[modifier] = local / share ** s.discount
         top = max(scores.values(), default=1.0)
         return {m: v / top for m, v in scores.items()}, {self.index.vocab[m]: c for m, c in counts.items()}
 
