@@ -442,20 +442,25 @@ def remove_index(name: str) -> Path:
 
 # --- module-level API -----------------------------------------------------------------------
 
-_LOADED: dict[str, tuple[float, Index]] = {}
+_LOADED: dict[str, tuple[tuple, Index]] = {}
 
 
 def get_index(name: str | None = None) -> Index:
-    """A cached loaded index (reloaded when its manifest changes)."""
+    """A cached loaded index (reloaded when its folder is rebuilt or replaced)."""
     name = name or most_recent_index()
     if name is None:
         raise SearchIndexError("no index built yet; build one with: promptkit index build PROMPTS.jsonl")
-    manifest = index_path(name) / "manifest.json"
-    stamp = manifest.stat().st_mtime if manifest.exists() else -1.0
-    cached = _LOADED.get(name)
+    path = index_path(name)
+    try:
+        # A rebuild renames a new folder into place: a new inode, whatever the timestamps say.
+        stamp = tuple((f.stat().st_ino, f.stat().st_mtime_ns, f.stat().st_size) for f in (path, path / "manifest.json", path / "embeddings.npy"))
+    except OSError:
+        return Index.load(name)  # missing or incomplete: let load say what is wrong
+    key = str(path.resolve())
+    cached = _LOADED.get(key)
     if cached is None or cached[0] != stamp:
-        _LOADED[name] = (stamp, Index.load(name))
-    return _LOADED[name][1]
+        _LOADED[key] = (stamp, Index.load(name))
+    return _LOADED[key][1]
 
 
 def search(query: str, k: int = 10, *, index: str | Index | None = None, include_nsfw: bool = False) -> list[SearchHit]:
