@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .metadata import ImageMetadata, read_png
     from .rendering import RenderedImage, RenderResult, render
     from .reproduction import reproduce
+    from .index import Index, search
+    from .suggest import suggest
+    from .types import SearchHit, Suggestion
 
 _LAZY = {
     "expand": ("expander", "expand"),
@@ -42,6 +45,11 @@ _LAZY = {
     "reproduce": ("reproduction", "reproduce"),
     "read_png": ("metadata", "read_png"),
     "ImageMetadata": ("metadata", "ImageMetadata"),
+    "Index": ("index", "Index"),
+    "search": ("index", "search"),
+    "suggest": ("suggest", "suggest"),
+    "SearchHit": ("types", "SearchHit"),
+    "Suggestion": ("types", "Suggestion"),
 }
 
 __all__ = ["__version__", *_LAZY]

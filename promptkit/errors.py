@@ -19,3 +19,7 @@ class DatasetError(PromptkitError):
 
 class MissingDependencyError(PromptkitError, ImportError):
     """An optional heavy dependency is not installed."""
+
+
+class SearchIndexError(PromptkitError):
+    """A prompt index is missing, corrupted, or does not match the embedder asked for."""

@@ -213,3 +213,51 @@ def baseline_training_records(sources: Sequence[str], heldout_percent: float | N
     for source in sources:
         records += [r for r in read_prompts(source) if heldout_percent is None or not is_heldout(r, heldout_percent)]
     return records
+
+
+# --- modifier suggestions ------------------------------------------------------------------
+
+
+@dataclass
+class SuggestEvalRow:
+    """Precision@k and recall@k of suggested modifiers against the real long prompts' modifiers."""
+
+    method: str
+    cases: int
+    k: int
+    precision: float
+    recall: float
+    hit_rate: float  # share of prompts with at least one correct suggestion in the top k
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def evaluate_suggestions(cases: Sequence[EvalCase], methods: dict[str, Callable[[str, int], Sequence[str]]], k: int = 10, progress=None) -> list[SuggestEvalRow]:
+    """Score each method's top-k modifiers (normalised exact match) on pairs with reference modifiers."""
+    cases = [c for c in cases if c.reference]
+    if not cases:
+        raise InputError("no evaluation pairs with modifiers in their long prompt; pass a pairs file (short + long prompt)")
+    totals = {name: [0, 0, 0] for name in methods}  # hits, relevant, prompts with a hit
+    for done, case in enumerate(cases, 1):
+        reference = set(case.reference)
+        for name, method in methods.items():
+            predicted = {normalize_modifier(m) for m in list(method(case.short, k))[:k]}
+            hits = len(predicted & reference)
+            totals[name][0] += hits
+            totals[name][1] += len(reference)
+            totals[name][2] += hits > 0
+        if progress:
+            progress(done, len(cases))
+    return [SuggestEvalRow(name, len(cases), k, hits / (k * len(cases)), hits / relevant if relevant else 0.0, hit / len(cases))
+            for name, (hits, relevant, hit) in totals.items()]
+
+
+def popular_modifiers(ranked: Sequence[str]) -> Callable[[str, int], list[str]]:
+    """Baseline: the most popular modifiers the prompt does not have yet, whatever the prompt."""
+
+    def method(prompt: str, k: int) -> list[str]:
+        present = {normalize_modifier(m) for m in split_modifiers(prompt)}
+        return [m for m in ranked[: k + len(present)] if m not in present][:k]
+
+    return method

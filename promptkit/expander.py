@@ -41,6 +41,9 @@ class ExpandSettings:
     clip_budget: int | None = CLIP_MAX_TOKENS  # None: do not trim
     max_retries: int = 3
     blocklist: Blocklist = field(default_factory=Blocklist)
+    # Retrieval-augmented expansion: these modifiers (e.g. top suggestions) come first and the
+    # model continues after them, so what it adds is steered by what similar prompts use.
+    steer: tuple[str, ...] = ()
 
     def validate(self) -> "ExpandSettings":
         if not 1 <= self.n <= MAX_VARIANTS:
@@ -57,6 +60,8 @@ class ExpandSettings:
             raise InputError(f"CLIP budget must be between 3 and {CLIP_MAX_TOKENS}, got {self.clip_budget}")
         if self.max_retries < 0:
             raise InputError(f"max retries must be 0 or more, got {self.max_retries}")
+        if isinstance(self.steer, str):
+            raise InputError("steer must be a sequence of modifiers, not one string")
         return self
 
 
@@ -202,15 +207,17 @@ class Expander:
         settings = (settings or ExpandSettings()).validate()
         prompt = validate_prompt(prompt, settings.clip_budget)
         seed = resolve_seed(seed)
+        steer = self._steer(prompt, settings)
+        context = join_prompt(prompt, steer)
         results: list[Expansion | None] = [None] * settings.n
         pending = list(range(settings.n))
         for attempt in range(settings.max_retries + 1):
             # A retry re-samples only the empty variants, from a seed derived from the call's seed.
             attempt_seed = (seed + attempt * 1_000_003) % (MAX_SEED + 1)
-            continuations = self._generate(prompt, len(pending), attempt_seed, settings)
+            continuations = self._generate(context, len(pending), attempt_seed, settings)
             still_empty = []
             for index, (text, finished) in zip(pending, continuations):
-                expansion = self._clean(prompt, text, finished, seed, index, settings)
+                expansion = self._clean(prompt, text, finished, seed, index, settings, steer)
                 results[index] = expansion
                 if not expansion.added:
                     still_empty.append(index)
@@ -218,6 +225,16 @@ class Expander:
             if not pending:
                 break
         return [r for r in results if r is not None]
+
+    @staticmethod
+    def _steer(prompt: str, settings: ExpandSettings) -> list[str]:
+        """The steering modifiers that are new, allowed, and leave room in the CLIP budget."""
+        allowed = [m for m in settings.steer if not settings.blocklist.matches(m)]
+        fresh = dedupe_modifiers(allowed, existing=split_modifiers(prompt))
+        if settings.clip_budget is None:
+            return fresh
+        # Keep a few tokens free for the model's own additions.
+        return trim_to_budget(prompt, fresh, max(clip_token_count(prompt) + 1, settings.clip_budget - 8))
 
     def _generate(self, prompt: str, count: int, seed: int, settings: ExpandSettings) -> list[tuple[str, bool]]:
         """`count` sampled continuations from one batched generate call, and whether each ended on its own."""
@@ -259,11 +276,12 @@ class Expander:
             results.append((tokenizer.decode(row, skip_special_tokens=True), finished))
         return results
 
-    def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings) -> Expansion:
+    def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings,
+               steer: Sequence[str] = ()) -> Expansion:
         modifiers = clean_modifiers(text, finished)
         allowed = [m for m in modifiers if not settings.blocklist.matches(m)]
         blocked = len(modifiers) - len(allowed)
-        added = dedupe_modifiers(allowed, existing=split_modifiers(prompt))
+        added = dedupe_modifiers([*steer, *allowed], existing=split_modifiers(prompt))
         kept = trim_to_budget(prompt, added, settings.clip_budget) if settings.clip_budget else added
         expanded = join_prompt(prompt, kept)
         return Expansion(
@@ -313,13 +331,24 @@ def expand(
     max_new_tokens: int = ExpandSettings.max_new_tokens,
     clip_budget: int | None = CLIP_MAX_TOKENS,
     blocklist: Blocklist | None = None,
+    suggest: int = 0,
+    index: str | None = None,
 ) -> list[Expansion]:
-    """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each)."""
+    """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each).
+
+    `suggest=k` > 0: retrieval-augmented expansion; the top k modifier suggestions (from `index`,
+    default the most recent one, else the shipped lexicon) come first and steer the model.
+    """
     settings = ExpandSettings(
         n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
         clip_budget=clip_budget, blocklist=blocklist or Blocklist(),
     ).validate()
-    return get_expander(model).expand(prompt, seed=seed, settings=settings)
+    expander = get_expander(model)
+    if suggest:
+        from .suggest import SuggestExpander, get_suggester
+
+        expander = SuggestExpander(expander, get_suggester(index), suggest)
+    return expander.expand(prompt, seed=seed, settings=settings)
 
 
 __all__ = ["Expander", "ExpandSettings", "PromptModel", "load_prompt_model", "expand", "get_expander", "clean_modifiers"]

@@ -123,4 +123,36 @@ def rendered_table(records: Sequence[dict], title: str = ""):
     table.add_column("file", style="cyan", overflow="fold")
     for i, record in enumerate(records):
         table.add_row(str(i + 1), record["prompt"], str(record["seed"]), record["path"])
+def search_table(hits):
+    """Search hits as a table: rank, score, prompt (modifiers dimmed)."""
+    from rich.table import Table
+
+    title = f"{len(hits)} similar prompts" + (f" · index {hits[0].index}" if hits else "")
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("score", justify="right")
+    table.add_column("prompt", overflow="fold")
+    for hit in hits:
+        text = Text(hit.prompt)
+        if hit.nsfw:
+            text.append("  [nsfw]", style="bold red")
+        table.add_row(str(hit.rank), f"{hit.score:.3f}", text)
+    return table
+
+
+def suggestions_table(suggestions, title: str | None = None):
+    """Suggestions grouped by category (categories ordered by their best suggestion)."""
+    from rich.table import Table
+
+    from .suggest import group_by_category
+
+    table = Table(title=title or f"{len(suggestions)} suggested modifiers", show_lines=False)
+    table.add_column("category", style="bold")
+    table.add_column("modifier")
+    table.add_column("score", justify="right")
+    table.add_column("count", justify="right", style="dim")
+    for number, (group, items) in enumerate(group_by_category(list(suggestions)).items()):
+        style = MODIFIER_STYLES[number % len(MODIFIER_STYLES)]
+        for i, s in enumerate(items):
+            table.add_row(group if i == 0 else "", Text(s.modifier, style=style), f"{s.score:.3f}", str(s.count))
     return table

@@ -48,7 +48,6 @@ def _setting(name: str, value: str) -> dict:
 
 
 def system_info() -> dict:
-    index = getattr(config, "default_index_path", None)  # the search index's location, where this build has one
     return {
         "promptkit": __version__,
         "python": sys.version.split()[0],
@@ -58,6 +57,7 @@ def system_info() -> dict:
         "settings": {
             "render_model": _setting("PROMPTKIT_RENDER_MODEL", config.default_render_model()),
             "expand_model": _setting("PROMPTKIT_MODEL", config.default_model()),
+            "embedder": _setting("PROMPTKIT_EMBEDDER", config.default_embedder()),
             "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False"),
             "hf_token": hf_token_status(),
         },
@@ -65,7 +65,8 @@ def system_info() -> dict:
             "data": str(config.data_dir()),
             "embedded_model": str(config.embedded_model_path()),
             "embedded_model_present": config.embedded_model_path().is_dir(),
-            "index": str(index()) if callable(index) else None,
+            "indexes": str(config.indexes_dir()),
+            "lexicon": str(config.lexicon_path()),
             "hf_cache": str(config.hf_cache_dir()),
         },
     }

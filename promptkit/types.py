@@ -36,3 +36,49 @@ class Expansion:
         from .preview import expansion_renderable
 
         return expansion_renderable(self)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One prompt found by `search`: its cosine similarity to the query and its modifiers."""
+
+    prompt: str
+    score: float
+    rank: int
+    index: str
+    modifiers: tuple[str, ...] = ()
+    nsfw: bool = False
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["modifiers"] = list(self.modifiers)
+        return data
+
+    def __rich__(self):
+        from .preview import search_table
+
+        return search_table([self])
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A modifier suggested for a prompt.
+
+    `score` ranks suggestions (higher is better, at most 1); `count` is how many of the prompt's
+    nearest indexed prompts use the modifier, or, from the shipped lexicon alone, how many
+    prompts of its source corpus use it. `source` says which: "index", "lexicon" or "both".
+    """
+
+    modifier: str
+    category: str
+    score: float
+    count: int
+    source: str = "index"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __rich__(self):
+        from .preview import suggestions_table
+
+        return suggestions_table([self])

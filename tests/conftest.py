@@ -48,12 +48,74 @@ def tiny_model(tmp_path_factory, corpus_file) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
-    """No user settings leak in; the hub is never contacted."""
+    """No user settings leak in; the hub is never contacted; indexes go to a fresh data folder."""
     for key in list(os.environ):
         if key.startswith("PROMPTKIT_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("PROMPTKIT_DATA_DIR", str(tmp_path / "promptkit-data"))
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The real default embedder (all-MiniLM-L6-v2, packaged), loaded once per session."""
+    from promptkit.embedding import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tmp_path_factory) -> Path:
+    """A 1-layer, 32-wide random BERT saved as a sentence-transformers folder (MiniLM's tokenizer)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules import Transformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from promptkit.embedding import packaged_model_path
+
+    root = tmp_path_factory.mktemp("embedders")
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_path()))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(root / "bert")
+    tokenizer.save_pretrained(root / "bert")
+    model = SentenceTransformer(modules=[Transformer(str(root / "bert")), Pooling(32, "mean"), Normalize()], device="cpu")
+    model.save(str(root / "tiny-st"))
+    return root / "tiny-st"
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, minilm, corpus_file) -> Path:
+    """An index over the synthetic corpus built once with MiniLM; copy it with `use_index`."""
+    from promptkit.index import Index
+
+    data = tmp_path_factory.mktemp("index-data")
+    old = os.environ.get("PROMPTKIT_DATA_DIR")
+    os.environ["PROMPTKIT_DATA_DIR"] = str(data)
+    try:
+        Index.build([str(corpus_file)], "synthetic")
+    finally:
+        if old is None:
+            os.environ.pop("PROMPTKIT_DATA_DIR", None)
+        else:
+            os.environ["PROMPTKIT_DATA_DIR"] = old
+    return data / "indexes" / "synthetic"
+
+
+@pytest.fixture()
+def use_index(built_index):
+    """The session's synthetic index, copied into this test's own data folder."""
+    import shutil
+
+    from promptkit import config
+
+    target = config.indexes_dir() / built_index.name
+    shutil.copytree(built_index, target)
+    return target
 
 
 def require_shared_data() -> Path:

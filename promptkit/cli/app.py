@@ -5,11 +5,15 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import compare_cmd, eval_cmd, expand_cmd, info_cmd, render_cmd, reproduce_cmd, train_cmd
+from . import (
+    compare_cmd, eval_cmd, eval_suggest_cmd, expand_cmd, index_cmd, info_cmd, render_cmd, reproduce_cmd, search_cmd,
+    suggest_cmd, train_cmd,
+)
 
 app = typer.Typer(
     name="promptkit",
-    help="Prompt engineering for text-to-image models: expand short prompts, render and compare them with Stable Diffusion.",
+    help="Prompt engineering for text-to-image models: expand short prompts, suggest modifiers, search prompts, "
+    "render and compare them with Stable Diffusion.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -21,6 +25,10 @@ app.command("render")(render_cmd.render)
 app.command("compare")(compare_cmd.compare)
 app.command("reproduce")(reproduce_cmd.reproduce)
 app.command("info")(info_cmd.info)
+app.add_typer(index_cmd.app, name="index")
+app.command("search")(search_cmd.search)
+app.command("suggest")(suggest_cmd.suggest)
+app.command("eval-suggest")(eval_suggest_cmd.eval_suggest)
 
 
 def _version(value: bool) -> None:

@@ -24,6 +24,9 @@ def evaluate(
     temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
     top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
     top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
+    suggest: bool = typer.Option(False, "--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest)."),
+    suggest_k: int = typer.Option(3, "--suggest-k", help="Suggestions steering each expansion (with --suggest)."),
+    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index for --suggest (build it with --exclude-heldout; default: the most recent, else the lexicon)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Measure expanders: prompt kept, CLIP budget, added modifiers, repeats, diversity, blocklist, precision/recall."""
@@ -50,8 +53,16 @@ def evaluate(
             def settings_for(count: int) -> ExpandSettings:
                 return settings
 
+            suggester = None
+            if suggest:
+                from ..suggest import SuggestExpander, get_suggester
+
+                suggester = get_suggester(index)
             for name in model or [None]:
                 report.rows.append(evaluate_expander(get_expander(name), cases, n, seed, settings_for, progress))
+                if suggester is not None:
+                    steered = SuggestExpander(get_expander(name), suggester, suggest_k)
+                    report.rows.append(evaluate_expander(steered, cases, n, seed, settings_for, progress))
             if baseline_data:
                 training = baseline_training_records(baseline_data, heldout_percent)
                 k = max(1, round(report.rows[0].mean_added))  # same number of modifiers as the first model adds

@@ -28,6 +28,9 @@ def expand(
     block: Optional[List[str]] = typer.Option(None, "--block", help="Extra term the expansion must not add (repeatable)."),
     block_regex: Optional[List[str]] = typer.Option(None, "--block-regex", help="Extra regular expression the expansion must not add (repeatable)."),
     no_default_blocklist: bool = typer.Option(False, "--no-default-blocklist", help="Turn off the default sexual/gore blocklist."),
+    suggest: bool = typer.Option(False, "--suggest", help="Retrieval-augmented: the top suggested modifiers come first and steer the model."),
+    suggest_k: int = typer.Option(3, "--suggest-k", help="How many suggestions steer each expansion (with --suggest)."),
+    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index the suggestions come from (default: the most recent, else the shipped lexicon)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object a line."),
     plain: bool = typer.Option(False, "--plain", help="Print only the expanded prompts, one a line."),
 ) -> None:
@@ -46,6 +49,10 @@ def expand(
             validate_prompt(text, settings.clip_budget)
         seed = resolve_seed(seed)
         expander = get_expander(model)
+        if suggest:
+            from ..suggest import SuggestExpander, get_suggester
+
+            expander = SuggestExpander(expander, get_suggester(index), suggest_k)
         console = stdout_console()
         for text in texts:
             expansions = expander.expand(text, seed=seed, settings=settings)

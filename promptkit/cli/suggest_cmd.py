@@ -1,0 +1,37 @@
+"""`promptkit suggest`: modifiers ranked for a prompt, grouped by category."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from .common import cli_errors, stdout_console
+
+
+def suggest(
+    prompt: str = typer.Argument(..., help="Your prompt, e.g. 'a castle in the clouds'."),
+    k: int = typer.Option(12, "-k", "--k", help="How many modifiers to suggest."),
+    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index name (default: the most recent index, else the shipped lexicon alone)."),
+    lexicon_only: bool = typer.Option(False, "--lexicon-only", help="Use only the shipped lexicon, even when an index exists."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object a line (modifier, category, score, count, source)."),
+) -> None:
+    """Suggest modifiers that prompts like yours use, discounted by global popularity."""
+    with cli_errors():
+        from ..errors import InputError
+        from ..index import validate_k
+        from ..suggest import suggest as run_suggest, validate_prompt
+
+        validate_prompt(prompt)
+        validate_k(k)
+        if lexicon_only and index:
+            raise InputError("pass --index NAME or --lexicon-only, not both")
+        suggestions = run_suggest(prompt, k, index=False if lexicon_only else index)
+        if as_json:
+            for s in suggestions:
+                typer.echo(json.dumps(s.to_dict(), ensure_ascii=False))
+            return
+        from ..preview import suggestions_table
+
+        stdout_console(min_width=100).print(suggestions_table(suggestions, title=f"modifiers for: {prompt}"))
