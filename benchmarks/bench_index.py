@@ -113,7 +113,7 @@ def agreement(index, queries: list[str], corpus: list[str]) -> float:
 def measure(name: str, rows: list[str], queries: list[str]) -> dict:
     from promptkit.index import Index
     from promptkit.lexicon import get_lexicon
-    from promptkit.suggest import Suggester
+    from promptkit.suggestions import Suggester
 
     folder = Path(os.environ["PROMPTKIT_DATA_DIR"])
     source = folder / f"{name}.txt"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rendering import RenderedImage, RenderResult, render
     from .reproduction import reproduce
     from .index import Index, search
-    from .suggest import suggest
+    from .suggestions import suggest
     from .types import SearchHit, Suggestion
 
 _LAZY = {
@@ -47,7 +47,7 @@ _LAZY = {
     "ImageMetadata": ("metadata", "ImageMetadata"),
     "Index": ("index", "Index"),
     "search": ("index", "search"),
-    "suggest": ("suggest", "suggest"),
+    "suggest": ("suggestions", "suggest"),
     "SearchHit": ("types", "SearchHit"),
     "Suggestion": ("types", "Suggestion"),
 }

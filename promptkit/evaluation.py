@@ -261,3 +261,48 @@ def popular_modifiers(ranked: Sequence[str]) -> Callable[[str, int], list[str]]:
         return [m for m in ranked[: k + len(present)] if m not in present][:k]
 
     return method
+
+
+def evaluate(
+    source: str,
+    models: Sequence[str | None] = (None,),
+    *,
+    settings=None,
+    seed: int = 0,
+    baseline_data: Sequence[str] = (),
+    heldout_percent: float | None = None,
+    limit: int | None = None,
+    suggest_index: str | None = None,
+    suggest_k: int = 3,
+    with_suggest: bool = False,
+    progress=None,
+) -> EvalReport:
+    """The `promptkit eval` report: each model (and, with `with_suggest`, its retrieval-augmented
+    variant), then the two baselines when `baseline_data` is given."""
+    from .expander import ExpandSettings, get_expander
+
+    settings = (settings or ExpandSettings(n=4)).validate()
+    cases = load_cases(source, heldout_percent, limit)
+    report = EvalReport(source=str(source), cases=len(cases), variants=settings.n, seed=seed)
+
+    def settings_for(count: int):
+        return settings
+
+    suggester = None
+    if with_suggest:
+        from .suggestions import get_suggester
+
+        suggester = get_suggester(suggest_index)
+    for name in models or (None,):
+        report.rows.append(evaluate_expander(get_expander(name), cases, settings.n, seed, settings_for, progress))
+        if suggester is not None:
+            from .suggestions import SuggestExpander
+
+            steered = SuggestExpander(get_expander(name), suggester, suggest_k)
+            report.rows.append(evaluate_expander(steered, cases, settings.n, seed, settings_for, progress))
+    if baseline_data:
+        training = baseline_training_records(baseline_data, heldout_percent)
+        k = max(1, round(report.rows[0].mean_added))  # as many modifiers as the first model adds on average
+        for baseline in (PopularModifiers(training, k=k), NearestPromptModifiers(training)):
+            report.rows.append(evaluate_expander(baseline, cases, settings.n, seed, settings_for, progress))
+    return report

@@ -345,7 +345,7 @@ def expand(
     ).validate()
     expander = get_expander(model)
     if suggest:
-        from .suggest import SuggestExpander, get_suggester
+        from .suggestions import SuggestExpander, get_suggester
 
         expander = SuggestExpander(expander, get_suggester(index), suggest)
     return expander.expand(prompt, seed=seed, settings=settings)

@@ -123,6 +123,9 @@ def rendered_table(records: Sequence[dict], title: str = ""):
     table.add_column("file", style="cyan", overflow="fold")
     for i, record in enumerate(records):
         table.add_row(str(i + 1), record["prompt"], str(record["seed"]), record["path"])
+    return table
+
+
 def search_table(hits):
     """Search hits as a table: rank, score, prompt (modifiers dimmed)."""
     from rich.table import Table
@@ -144,7 +147,7 @@ def suggestions_table(suggestions, title: str | None = None):
     """Suggestions grouped by category (categories ordered by their best suggestion)."""
     from rich.table import Table
 
-    from .suggest import group_by_category
+    from .suggestions import group_by_category
 
     table = Table(title=title or f"{len(suggestions)} suggested modifiers", show_lines=False)
     table.add_column("category", style="bold")

@@ -123,3 +123,15 @@ def test_import_and_help_stay_light():
 def test_console_script_runs_help():
     out = subprocess.run([sys.executable, "-m", "promptkit", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "expand" in out.stdout and "train" in out.stdout
+
+
+def test_public_functions_are_not_shadowed_by_their_modules():
+    """Importing a submodule sets it as a package attribute; no API name may be a module's name."""
+    code = (
+        "import promptkit, types\n"
+        "import promptkit.suggestions, promptkit.rendering, promptkit.comparison, promptkit.index\n"
+        "names = ['expand', 'suggest', 'search', 'render', 'compare', 'reproduce', 'train', 'evaluate']\n"
+        "print([n for n in names if isinstance(getattr(promptkit, n), types.ModuleType)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ import pytest
 from promptkit.errors import InputError
 from promptkit.index import Index
 from promptkit.lexicon import CATEGORIES, Vocabularies, categorize, get_lexicon
-from promptkit.suggest import SuggestExpander, Suggester, SuggestSettings, get_suggester, suggest
+from promptkit.suggestions import SuggestExpander, Suggester, SuggestSettings, get_suggester, suggest
 
 
 @pytest.mark.parametrize("modifier, category", [

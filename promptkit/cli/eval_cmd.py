@@ -31,18 +31,12 @@ def evaluate(
 ) -> None:
     """Measure expanders: prompt kept, CLIP budget, added modifiers, repeats, diversity, blocklist, precision/recall."""
     with cli_errors():
-        from ..evaluation import (
-            EvalReport, NearestPromptModifiers, PopularModifiers, baseline_training_records, evaluate_expander, load_cases,
-        )
-        from ..expander import get_expander
+        from ..evaluation import evaluate as run_evaluation
 
         settings = ExpandSettings(n=n, temperature=temperature, top_k=top_k, top_p=top_p).validate()
-        cases = load_cases(source, heldout_percent, limit)
-        report = EvalReport(source=source, cases=len(cases), variants=n, seed=seed)
-        err = stderr_console()
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:
             tasks: dict[str, int] = {}
 
             def progress(name: str, done: int, total: int) -> None:
@@ -50,24 +44,11 @@ def evaluate(
                     tasks[name] = bar.add_task(name, total=total)
                 bar.update(tasks[name], completed=done)
 
-            def settings_for(count: int) -> ExpandSettings:
-                return settings
-
-            suggester = None
-            if suggest:
-                from ..suggest import SuggestExpander, get_suggester
-
-                suggester = get_suggester(index)
-            for name in model or [None]:
-                report.rows.append(evaluate_expander(get_expander(name), cases, n, seed, settings_for, progress))
-                if suggester is not None:
-                    steered = SuggestExpander(get_expander(name), suggester, suggest_k)
-                    report.rows.append(evaluate_expander(steered, cases, n, seed, settings_for, progress))
-            if baseline_data:
-                training = baseline_training_records(baseline_data, heldout_percent)
-                k = max(1, round(report.rows[0].mean_added))  # same number of modifiers as the first model adds
-                for baseline in (PopularModifiers(training, k=k), NearestPromptModifiers(training)):
-                    report.rows.append(evaluate_expander(baseline, cases, n, seed, settings_for, progress))
+            report = run_evaluation(
+                source, model or [None], settings=settings, seed=seed, baseline_data=baseline_data or (),
+                heldout_percent=heldout_percent, limit=limit, suggest_index=index, suggest_k=suggest_k,
+                with_suggest=suggest, progress=progress,
+            )
         if as_json:
             typer.echo(json.dumps(report.to_dict()))
         else:

@@ -24,7 +24,7 @@ def eval_suggest(
         from ..evaluation import evaluate_suggestions, load_cases, popular_modifiers
         from ..index import get_index, most_recent_index, validate_k
         from ..lexicon import get_lexicon
-        from ..suggest import SuggestSettings, Suggester
+        from ..suggestions import SuggestSettings, Suggester
 
         validate_k(k)
         cases = load_cases(source, heldout_percent, limit)

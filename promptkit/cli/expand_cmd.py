@@ -50,7 +50,7 @@ def expand(
         seed = resolve_seed(seed)
         expander = get_expander(model)
         if suggest:
-            from ..suggest import SuggestExpander, get_suggester
+            from ..suggestions import SuggestExpander, get_suggester
 
             expander = SuggestExpander(expander, get_suggester(index), suggest_k)
         console = stdout_console()

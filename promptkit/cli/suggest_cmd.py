@@ -21,7 +21,7 @@ def suggest(
     with cli_errors():
         from ..errors import InputError
         from ..index import validate_k
-        from ..suggest import suggest as run_suggest, validate_prompt
+        from ..suggestions import suggest as run_suggest, validate_prompt
 
         validate_prompt(prompt)
         validate_k(k)
