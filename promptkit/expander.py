@@ -237,7 +237,7 @@ class Expander:
         return trim_to_budget(prompt, fresh, max(clip_token_count(prompt) + 1, settings.clip_budget - 8))
 
     def _generate(self, prompt: str, count: int, seed: int, settings: ExpandSettings) -> list[tuple[str, bool]]:
-        """`count` sampled continuations from one batched generate call, and whether each ended on its own."""
+        """`count` sampled continuations from one batched sampling loop, and whether each ended on its own."""
         import torch
 
         tokenizer = self.prompt_model.tokenizer
@@ -247,34 +247,17 @@ class Expander:
         prefix = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
         ids = prefix + tokenizer(context, add_special_tokens=False).input_ids
         max_new = settings.max_new_tokens
+        room = 0
         if settings.clip_budget is not None:
             room = settings.clip_budget - clip_token_count(prompt)
             max_new = min(max_new, room + BUDGET_TOKEN_MARGIN)
         max_new = min(max_new, self.prompt_model.max_positions - len(ids))
         if max_new < 1:
             raise InputError("prompt fills the prompt model's whole context; shorten it")
-        input_ids = torch.tensor([ids] * count, dtype=torch.long)
-        eos = tokenizer.eos_token_id
-        with torch.random.fork_rng(devices=[]), torch.inference_mode():
-            torch.manual_seed(seed)
-            output = model.generate(
-                input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                do_sample=True,
-                temperature=settings.temperature,
-                top_k=settings.top_k,
-                top_p=settings.top_p,
-                max_new_tokens=max_new,
-                pad_token_id=eos,
-                eos_token_id=eos,
-            )
-        results = []
-        for row in output[:, len(ids):].tolist():
-            finished = eos in row
-            if finished:
-                row = row[: row.index(eos)]
-            results.append((tokenizer.decode(row, skip_special_tokens=True), finished))
-        return results
+        stop = _ClipBudgetStop(tokenizer, room) if settings.clip_budget is not None else None
+        generator = torch.Generator().manual_seed(seed)
+        rows = _sample(model, ids, count, max_new, tokenizer.eos_token_id, settings, generator, stop)
+        return [(tokenizer.decode(row, skip_special_tokens=True), finished) for row, finished in rows]
 
     def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings,
                steer: Sequence[str] = ()) -> Expansion:
@@ -296,6 +279,67 @@ class Expander:
             trimmed=len(added) - len(kept),
             blocked=blocked,
         )
+
+
+def _sample(model, ids: list[int], count: int, max_new: int, eos: int, settings: ExpandSettings, generator, stop) -> list[tuple[list[int], bool]]:
+    """`count` continuations of `ids` sampled together, with a KV cache and a seeded generator.
+
+    One batched forward pass a step for all variants. Sampling draws from the top-k tokens only
+    (then top-p within them), which is the same distribution as filtering the whole vocabulary
+    but avoids a full-vocabulary multinomial every step. Returns each row's new tokens and
+    whether it ended with end-of-text (rather than the token limit or the CLIP budget).
+    """
+    import torch
+
+    rows: list[list[int]] = [[] for _ in range(count)]
+    finished = [False] * count
+    alive = set(range(count))
+    with torch.inference_mode():
+        output = model(input_ids=torch.tensor([ids] * count, dtype=torch.long), use_cache=True)
+        for _ in range(max_new):
+            cache = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
+            tokens = _pick_tokens(output.logits[:, -1, :], settings, generator)
+            for i in list(alive):
+                if tokens[i] == eos:
+                    finished[i] = True
+                    alive.discard(i)
+                    continue
+                rows[i].append(tokens[i])
+                if stop is not None and stop.overflows(rows[i]):
+                    alive.discard(i)
+            if not alive:
+                break
+            output = model(input_ids=torch.tensor(tokens, dtype=torch.long)[:, None], cache=cache, use_cache=True)
+    return list(zip(rows, finished))
+
+
+def _pick_tokens(logits, settings: ExpandSettings, generator) -> list[int]:
+    """Temperature, then top-k, then top-p (nucleus) sampling; one token a row."""
+    import torch
+
+    logits = logits.float() / settings.temperature
+    k = settings.top_k if 0 < settings.top_k < logits.shape[-1] else logits.shape[-1]
+    values, indices = logits.topk(k, dim=-1)  # sorted, highest first
+    probs = torch.softmax(values, dim=-1)
+    if settings.top_p < 1.0:
+        # Drop tokens once the mass before them already reaches top_p (the first always stays).
+        probs = probs.masked_fill(probs.cumsum(-1) - probs >= settings.top_p, 0.0)
+    choice = torch.multinomial(probs, 1, generator=generator)
+    return indices.gather(-1, choice).squeeze(-1).tolist()
+
+
+class _ClipBudgetStop:
+    """Tells when a continuation alone overflows the CLIP room the prompt leaves.
+
+    Whatever is generated past that point would be trimmed anyway; stopping there saves the
+    tokens (the overflowing last modifier is dropped as unfinished).
+    """
+
+    def __init__(self, tokenizer, room: int):
+        self.tokenizer, self.room = tokenizer, room
+
+    def overflows(self, row: list[int]) -> bool:
+        return clip_token_count(self.tokenizer.decode(row, skip_special_tokens=True)) - 2 > self.room
 
 
 def clean_modifiers(continuation: str, finished: bool = True) -> list[str]:

@@ -62,19 +62,35 @@ def test_same_seed_same_texts_in_a_fresh_process(expander, tiny_model):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == here
 
 
-def test_variants_come_from_one_batched_generate_call(expander, monkeypatch):
-    model = expander.prompt_model.model
-    calls = []
-    original = model.generate
+def test_variants_come_from_one_batched_sampling_loop(expander, monkeypatch):
+    import promptkit.expander as module
 
-    def counting(*args, **kwargs):
-        calls.append(args[0].shape[0])
-        return original(*args, **kwargs)
+    batches = []
+    original = module._sample
 
-    monkeypatch.setattr(model, "generate", counting)
+    def counting(model, ids, count, *args):
+        batches.append(count)
+        return original(model, ids, count, *args)
+
+    monkeypatch.setattr(module, "_sample", counting)
     expander.expand(PROMPT, seed=1, settings=ExpandSettings(n=8))
-    assert calls[0] == 8
-    assert len(calls) == 1 or all(c < 8 for c in calls[1:])  # retries only re-sample empty variants
+    assert batches[0] == 8
+    assert len(batches) == 1 or all(c < 8 for c in batches[1:])  # retries only re-sample empty variants
+
+
+def test_sampling_respects_top_k_and_top_p():
+    import torch
+
+    from promptkit.expander import _pick_tokens
+
+    logits = torch.tensor([[5.0, 4.0, 3.0, -1.0, -2.0]] * 200)
+    gen = torch.Generator().manual_seed(0)
+    top2 = set(_pick_tokens(logits, ExpandSettings(top_k=2, top_p=1.0), gen))
+    assert top2 == {0, 1}
+    greedy = set(_pick_tokens(logits, ExpandSettings(top_k=0, top_p=0.01), gen))
+    assert greedy == {0}
+    again = _pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
+    assert again == _pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
 
 
 def test_empty_results_are_retried_a_bounded_number_of_times(expander, monkeypatch):
