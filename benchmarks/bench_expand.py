@@ -41,7 +41,7 @@ def main() -> None:
     from transformers import pipeline
     from transformers.utils import logging as hf_logging
 
-    from promptkit.expander import ExpandSettings, Expander
+    from promptkit.expander import ExpandSettings, Expander, load_prompt_model
 
     hf_logging.set_verbosity_error()
     load_before = os.getloadavg()[0]
@@ -56,7 +56,9 @@ def main() -> None:
     batched = median_ms(lambda i: expander.expand(PROMPT, seed=i, settings=eight), args.repeats)
     rows.append(("warm expand, 8 variants (one batched call)", f"{batched:.0f} ms", ""))
 
-    model, tokenizer = expander.prompt_model.model, expander.prompt_model.tokenizer
+    # The baseline runs the same weights through transformers (promptkit's own runtime has no pipeline).
+    reference = load_prompt_model(args.model, trainable=True)
+    model, tokenizer = reference.model, reference.tokenizer
     generator = pipeline("text-generation", model=model, tokenizer=tokenizer, device="cpu")
     kwargs = dict(do_sample=True, temperature=settings.temperature, top_k=settings.top_k, top_p=settings.top_p,
                   max_new_tokens=settings.max_new_tokens, pad_token_id=tokenizer.eos_token_id)

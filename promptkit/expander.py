@@ -116,8 +116,12 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
 
 
-def load_prompt_model(name: str | Path | None = None) -> PromptModel:
-    """Load from the embedded default ("embedded"), a local folder, or a Hugging Face hub id."""
+def load_prompt_model(name: str | Path | None = None, trainable: bool = False) -> PromptModel:
+    """Load from the embedded default ("embedded"), a local folder, or a Hugging Face hub id.
+
+    Plain GPT-2 folders load into promptkit's light inference runtime (no transformers import,
+    about half the cold start); `trainable=True` always returns a transformers model.
+    """
     name = str(name) if name is not None else config.default_model()
     if name == config.EMBEDDED:
         folder = config.embedded_model_path()
@@ -125,16 +129,16 @@ def load_prompt_model(name: str | Path | None = None) -> PromptModel:
             raise ModelLoadError(
                 f"the embedded prompt model is missing ({folder}); reinstall promptkit or pass --model FOLDER"
             )
-        return _load_folder(folder, display_name=config.EMBEDDED)
+        return _load_folder(folder, display_name=config.EMBEDDED, trainable=trainable)
     path = Path(name).expanduser()
     if path.exists():
-        return _load_folder(path, display_name=name)
+        return _load_folder(path, display_name=name, trainable=trainable)
     if _looks_like_path(name):
         raise ModelLoadError(f"model folder '{name}' does not exist; pass an existing folder or a hub id with --model")
     return _load_hub(name)
 
 
-def _load_folder(folder: Path, display_name: str) -> PromptModel:
+def _load_folder(folder: Path, display_name: str, trainable: bool = False) -> PromptModel:
     if not folder.is_dir():
         raise ModelLoadError(f"model path '{display_name}' is not a folder; pass a folder with config.json, tokenizer files and model.safetensors")
     if not (folder / "config.json").is_file():
@@ -145,6 +149,13 @@ def _load_folder(folder: Path, display_name: str) -> PromptModel:
             "convert it with save_pretrained(safe_serialization=True)"
         )
     try:
+        from . import gpt2_runtime
+
+        if not trainable and gpt2_runtime.can_load(folder):
+            model, tokenizer = gpt2_runtime.load(folder)
+            if tokenizer.eos_token_id is None:
+                raise ModelLoadError(f"model '{display_name}' has a tokenizer without an end-of-text token; it cannot end an expansion")
+            return PromptModel(name=display_name, model=model, tokenizer=tokenizer)
         return _from_pretrained(str(folder), display_name, local_only=True)
     except ModelLoadError:
         raise

@@ -190,7 +190,7 @@ def _initial_model(config: TrainConfig, texts: list[str]):
     if config.base is not None:
         from .expander import load_prompt_model
 
-        loaded = load_prompt_model(config.base)
+        loaded = load_prompt_model(config.base, trainable=True)
         tokenizer = loaded.tokenizer
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
