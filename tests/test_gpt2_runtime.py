@@ -2,11 +2,10 @@
 
 import json
 
-import pytest
 import torch
 
 from promptkit import gpt2_runtime
-from promptkit.expander import Expander, ExpandSettings, PromptModel, load_prompt_model
+from promptkit.expander import Expander, ExpandSettings, load_prompt_model
 
 
 def test_logits_and_cached_steps_match_transformers(tiny_model):

@@ -1,7 +1,6 @@
 """The prompt index: build, clean, save atomically, load, exact search, bad input."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest

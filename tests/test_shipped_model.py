@@ -9,7 +9,6 @@ import pytest
 
 import promptkit
 from promptkit import config
-from promptkit.datasets import read_prompts
 from promptkit.evaluation import load_cases
 from tests.conftest import ROOT, require_shared_data
 
