@@ -66,3 +66,8 @@ def hf_cache_dir() -> Path:
         return Path(os.environ["HF_HUB_CACHE"]).expanduser()
     home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "huggingface"
     return Path(home).expanduser() / "hub"
+
+
+def looks_like_path(name: str) -> bool:
+    """A model name meant as a local path, not a hub id ("org/name" has exactly one slash)."""
+    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1

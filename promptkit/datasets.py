@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import DatasetError
+from .errors import DatasetError, first_line
 from .prompts import Blocklist, normalize_commas, normalize_whitespace
 
 PROMPT_COLUMNS = ("prompt_norm", "prompt", "long", "text", "caption", "Prompt")
@@ -135,7 +135,7 @@ def _read_parquet(path: Path) -> list[dict]:
 
         return pq.read_table(path).to_pylist()
     except Exception as exc:
-        raise DatasetError(f"cannot read parquet file '{path}' ({str(exc).splitlines()[0][:160]}); check the file") from None
+        raise DatasetError(f"cannot read parquet file '{path}' ({first_line(exc, 160)}); check the file") from None
 
 
 def _read_hub(dataset_id: str, column: str | None, short_column: str | None, split: str, skips: _Skips) -> list[PromptRecord]:
@@ -144,7 +144,7 @@ def _read_hub(dataset_id: str, column: str | None, short_column: str | None, spl
 
         dataset = hf_datasets.load_dataset(dataset_id, split=split)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        first = first_line(exc, 160)
         raise DatasetError(
             f"could not load dataset '{dataset_id}' from the Hugging Face Hub ({first}); offline, pass a local csv/jsonl/parquet/txt file"
         ) from None

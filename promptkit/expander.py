@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import config
-from .errors import InputError, ModelLoadError
+from .errors import InputError, ModelLoadError, first_line
 from .prompts import (
     CLIP_MAX_TOKENS,
     MAX_PROMPT_CHARS,
@@ -112,9 +112,6 @@ class PromptModel:
         return int(getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", 1024))
 
 
-def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
-
 
 def load_prompt_model(name: str | Path | None = None, trainable: bool = False) -> PromptModel:
     """Load from the embedded default ("embedded"), a local folder, or a Hugging Face hub id.
@@ -133,7 +130,7 @@ def load_prompt_model(name: str | Path | None = None, trainable: bool = False) -
     path = Path(name).expanduser()
     if path.exists():
         return _load_folder(path, display_name=name, trainable=trainable)
-    if _looks_like_path(name):
+    if config.looks_like_path(name):
         raise ModelLoadError(f"model folder '{name}' does not exist; pass an existing folder or a hub id with --model")
     return _load_hub(name)
 
@@ -161,7 +158,7 @@ def _load_folder(folder: Path, display_name: str, trainable: bool = False) -> Pr
         raise
     except Exception as exc:  # corrupt weights, bad config, missing tokenizer: one line, with the cause
         raise ModelLoadError(
-            f"model folder '{display_name}' is broken ({_first_line(exc)}); retrain it with `promptkit train` or pass another --model"
+            f"model folder '{display_name}' is broken ({first_line(exc)}); retrain it with `promptkit train` or pass another --model"
         ) from None
 
 
@@ -170,7 +167,7 @@ def _load_hub(hub_id: str) -> PromptModel:
         return _from_pretrained(hub_id, hub_id, local_only=False)
     except Exception as exc:
         raise ModelLoadError(
-            f"could not load '{hub_id}' from the Hugging Face Hub ({_first_line(exc)}); "
+            f"could not load '{hub_id}' from the Hugging Face Hub ({first_line(exc)}); "
             "offline, pass a local folder instead: --model ./my-prompt-model"
         ) from None
 
@@ -190,10 +187,6 @@ def _from_pretrained(source: str, display_name: str, local_only: bool) -> Prompt
         raise ModelLoadError(f"model '{display_name}' has a tokenizer without an end-of-text token; it cannot end an expansion")
     return PromptModel(name=display_name, model=model, tokenizer=tokenizer)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 # --- expansion -----------------------------------------------------------------------------

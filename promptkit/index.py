@@ -34,7 +34,7 @@ import numpy as np
 
 from . import __version__, config
 from .datasets import CleanStats, clean_prompts, read_prompts_lenient
-from .errors import SearchIndexError, InputError
+from .errors import InputError, SearchIndexError, first_line
 from .prompts import normalize_modifier, split_prompt
 from .types import SearchHit
 
@@ -359,7 +359,7 @@ def _load_folder(path: Path) -> Index:
     except FileNotFoundError as exc:
         raise SearchIndexError(f"index '{name}' is incomplete (missing {Path(exc.filename).name}); {fix}") from None
     except (OSError, ValueError, EOFError) as exc:
-        raise SearchIndexError(f"index '{name}' is corrupted or truncated ({str(exc).splitlines()[0][:120]}); {fix}") from None
+        raise SearchIndexError(f"index '{name}' is corrupted or truncated ({first_line(exc, 120)}); {fix}") from None
     n = manifest.get("prompts")
     dim = manifest.get("embedder", {}).get("dim")
     consistent = (

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from . import __version__, config
-from .errors import InputError, SearchIndexError
+from .errors import InputError, SearchIndexError, first_line
 from .prompts import Blocklist, normalize_modifier
 
 CATEGORIES = ("medium", "style", "artist", "lighting", "colour", "camera", "quality", "other")
@@ -110,7 +110,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     except FileNotFoundError:
         raise SearchIndexError(f"the modifier lexicon is missing ({path.name}); {fix}") from None
     except (OSError, ValueError, KeyError) as exc:
-        raise SearchIndexError(f"the modifier lexicon is corrupted ({str(exc).splitlines()[0][:100]}); {fix}") from None
+        raise SearchIndexError(f"the modifier lexicon is corrupted ({first_line(exc, 100)}); {fix}") from None
     if meta.get("format") != LEXICON_FORMAT or context.shape != (len(rows), meta.get("dim")):
         raise SearchIndexError(f"the modifier lexicon is corrupted (its files disagree with meta.json); {fix}")
     return Lexicon(

@@ -216,6 +216,15 @@ def test_info_reports_versions_device_and_hides_the_token(run, monkeypatch):
     assert table.exit_code == 0 and "diffusers" in table.stdout and "hf_do_not_print_me" not in table.output
 
 
+def free_port() -> int:
+    """A port nobody listens on now, so parallel or repeated runs do not collide."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_accelerate_launch_splits_prompts_across_two_cpu_processes(tiny_sd, tmp_path):
     """Two processes share the batches; every image equals the one rendered here, in this process."""
     prompts = ["a lighthouse on a cliff", "a red fox in the snow", "a castle in the clouds", "a ship in a storm", "a bowl of fruit"]
@@ -223,7 +232,7 @@ def test_accelerate_launch_splits_prompts_across_two_cpu_processes(tiny_sd, tmp_
     prompt_file.write_text("\n".join(prompts) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
                "-m", "promptkit", "render", "--file", str(prompt_file), "--model", str(tiny_sd), "--seed", "11",
                "--steps", "2", "--batch-size", "2", "--out", str(tmp_path / "out"), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import config
-from ..errors import InputError, ModelLoadError
+from ..errors import InputError, ModelLoadError, first_line
 from .base import DEFAULT_SCHEDULER, RenderSettings
 from .hf_logging import quiet_hf_libraries
 from .tiny import is_random_weights
@@ -105,12 +105,8 @@ def resolve_dtype(dtype: str | None, device: str):
 
 
 def _looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith((".safetensors", ".ckpt", ".pt", ".bin"))
+    return config.looks_like_path(name) or name.endswith((".safetensors", ".ckpt", ".pt", ".bin"))
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def load_pipeline(model: str, dtype, single_file_config: str | None = None):
@@ -126,7 +122,7 @@ def load_pipeline(model: str, dtype, single_file_config: str | None = None):
             with _quiet_numpy_copy_warning():
                 return StableDiffusionPipeline.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
         except Exception as exc:  # missing weights, pickles only, broken config: one line, with the cause
-            raise ModelLoadError(f"model folder '{model}' could not be loaded ({_first_line(exc)}); pass a diffusers folder with .safetensors weights") from None
+            raise ModelLoadError(f"model folder '{model}' could not be loaded ({first_line(exc)}); pass a diffusers folder with .safetensors weights") from None
     if path.is_file():
         if path.suffix != ".safetensors":
             raise ModelLoadError(f"'{model}' is not a .safetensors checkpoint; promptkit never unpickles .ckpt/.bin files, convert it to safetensors first")
@@ -136,7 +132,7 @@ def load_pipeline(model: str, dtype, single_file_config: str | None = None):
                 return StableDiffusionPipeline.from_single_file(str(path), config=str(config_source), dtype=dtype)
         except Exception as exc:
             raise ModelLoadError(
-                f"checkpoint '{model}' could not be loaded with config '{config_source}' ({_first_line(exc)}); "
+                f"checkpoint '{model}' could not be loaded with config '{config_source}' ({first_line(exc)}); "
                 "pass --config with a local SD 2.x diffusers folder for its component configs"
             ) from None
     if _looks_like_path(model):
@@ -147,7 +143,7 @@ def load_pipeline(model: str, dtype, single_file_config: str | None = None):
             return StableDiffusionPipeline.from_pretrained(model, dtype=dtype, use_safetensors=True)
     except Exception as exc:
         raise ModelLoadError(
-            f"could not load '{model}' from the Hugging Face Hub ({_first_line(exc)}); offline, pass a local diffusers folder: "
+            f"could not load '{model}' from the Hugging Face Hub ({first_line(exc)}); offline, pass a local diffusers folder: "
             f"--model ./sd21 (fetch it on a connected machine with `hf download {model} --local-dir sd21`)"
         ) from None
 
