@@ -278,7 +278,10 @@ def evaluate(
     progress=None,
 ) -> EvalReport:
     """The `promptkit eval` report: each model (and, with `with_suggest`, its retrieval-augmented
-    variant), then the two baselines when `baseline_data` is given."""
+    variant; with reranking on, also its raw output), then the two baselines when `baseline_data`
+    is given."""
+    from dataclasses import replace
+
     from .expander import ExpandSettings, get_expander
 
     settings = (settings or ExpandSettings(n=4)).validate()
@@ -300,6 +303,11 @@ def evaluate(
 
             steered = SuggestExpander(get_expander(name), suggester, suggest_k)
             report.rows.append(evaluate_expander(steered, cases, settings.n, seed, settings_for, progress))
+        if settings.modifiers:
+            raw = replace(settings, modifiers=0)
+            row = evaluate_expander(get_expander(name), cases, settings.n, seed, lambda count: raw, progress)
+            row.expander += " (raw model output, no reranking)"
+            report.rows.append(row)
     if baseline_data:
         training = baseline_training_records(baseline_data, heldout_percent)
         k = max(1, round(report.rows[0].mean_added))  # as many modifiers as the first model adds on average

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import random
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import config
 from .errors import InputError, ModelLoadError, first_line
@@ -13,10 +15,12 @@ from .prompts import (
     CLIP_MAX_TOKENS,
     MAX_PROMPT_CHARS,
     Blocklist,
+    already_in_prompt,
     clip_token_count,
     dedupe_modifiers,
     join_prompt,
     normalize_commas,
+    normalize_modifier,
     normalize_whitespace,
     split_modifiers,
     trim_to_budget,
@@ -44,6 +48,18 @@ class ExpandSettings:
     # Retrieval-augmented expansion: these modifiers (e.g. top suggestions) come first and the
     # model continues after them, so what it adds is steered by what similar prompts use.
     steer: tuple[str, ...] = ()
+    # Reranking with the modifier ranker (promptkit/ranker.py). Each variant's candidates are its
+    # own sampled modifiers and the ranker's top ones, ordered by log P(modifier | prompt) plus
+    # seeded Gumbel noise of scale `rerank_temperature` (so variants differ); `own_bonus`
+    # multiplies P for the variant's own modifiers, so the model's choices win close calls. A
+    # variant keeps every candidate with P >= `min_probability`, at least `modifiers` and at most
+    # `max_modifiers`: confident prompts get more modifiers, unclear ones fewer.
+    # modifiers=0: the model's raw output, no reranking. Defaults chosen on hash buckets 10-19.
+    modifiers: int = 4
+    max_modifiers: int = 10
+    min_probability: float = 0.06
+    rerank_temperature: float = 0.4
+    own_bonus: float = 4.0
 
     def validate(self) -> "ExpandSettings":
         if not 1 <= self.n <= MAX_VARIANTS:
@@ -60,6 +76,12 @@ class ExpandSettings:
             raise InputError(f"CLIP budget must be between 3 and {CLIP_MAX_TOKENS}, got {self.clip_budget}")
         if self.max_retries < 0:
             raise InputError(f"max retries must be 0 or more, got {self.max_retries}")
+        if not 0 <= self.modifiers <= self.max_modifiers <= 32:
+            raise InputError(f"modifiers must be between 0 (no reranking) and {min(self.max_modifiers, 32)}, got {self.modifiers}; pass e.g. --modifiers 4")
+        if not 0 <= self.min_probability <= 1:
+            raise InputError(f"minimum probability must be in [0, 1], got {self.min_probability}")
+        if self.rerank_temperature < 0 or self.own_bonus <= 0:
+            raise InputError("rerank temperature must be 0 or more and the own-modifier bonus positive")
         if isinstance(self.steer, str):
             raise InputError("steer must be a sequence of modifiers, not one string")
         return self
@@ -195,8 +217,18 @@ def _from_pretrained(source: str, display_name: str, local_only: bool) -> Prompt
 class Expander:
     """Expands prompts with one loaded prompt model; reuse it to avoid reloading."""
 
-    def __init__(self, prompt_model: PromptModel):
+    def __init__(self, prompt_model: PromptModel, ranker=None):
         self.prompt_model = prompt_model
+        self._ranker = ranker
+
+    @property
+    def ranker(self):
+        """The modifier ranker used for reranking: the one given, else the shipped one (loaded once)."""
+        if self._ranker is None:
+            from .ranker import get_ranker
+
+            self._ranker = get_ranker()
+        return self._ranker
 
     @classmethod
     def load(cls, name: str | Path | None = None) -> "Expander":
@@ -213,6 +245,7 @@ class Expander:
         seed = resolve_seed(seed)
         steer = self._steer(prompt, settings)
         context = join_prompt(prompt, steer)
+        pool = self._ranker_pool(prompt, settings)
         results: list[Expansion | None] = [None] * settings.n
         pending = list(range(settings.n))
         for attempt in range(settings.max_retries + 1):
@@ -221,7 +254,7 @@ class Expander:
             continuations = self._generate(context, len(pending), attempt_seed, settings)
             still_empty = []
             for index, (text, finished) in zip(pending, continuations):
-                expansion = self._clean(prompt, text, finished, seed, index, settings, steer)
+                expansion = self._clean(prompt, text, finished, seed, index, settings, steer, pool)
                 results[index] = expansion
                 if not expansion.added:
                     still_empty.append(index)
@@ -263,12 +296,26 @@ class Expander:
         rows = _sample(model, ids, count, max_new, tokenizer.eos_token_id, settings, generator, stop)
         return [(tokenizer.decode(row, skip_special_tokens=True), finished) for row, finished in rows]
 
+    def _ranker_pool(self, prompt: str, settings: ExpandSettings) -> "RankerPool | None":
+        """The ranker's probabilities for this prompt and its top candidates (None without reranking)."""
+        if not settings.modifiers:
+            return None
+        ranker = self.ranker
+        probs = ranker.probabilities(prompt)
+        present = already_in_prompt(prompt)
+        top = [m for m, _ in ranker.rank(prompt, 4 * settings.max_modifiers) if not present(m) and not settings.blocklist.matches(m)]
+        floor = float(probs.min())  # a modifier the ranker does not know is at most as likely as its least likely
+        return RankerPool(top=top, probability=lambda m: float(probs[ranker.positions[m]]) if m in ranker.positions else floor)
+
     def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings,
-               steer: Sequence[str] = ()) -> Expansion:
+               steer: Sequence[str] = (), pool: "RankerPool | None" = None) -> Expansion:
         modifiers = clean_modifiers(text, finished)
         allowed = [m for m in modifiers if not settings.blocklist.matches(m)]
         blocked = len(modifiers) - len(allowed)
         added = dedupe_modifiers([*steer, *allowed], existing=split_modifiers(prompt))
+        if pool is not None:
+            rng = random.Random(f"{seed}:{index}")
+            added = [*added[: len(steer)], *choose_modifiers(added[len(steer):], pool, settings, rng, prompt, reserved=len(steer))]
         kept = trim_to_budget(prompt, added, settings.clip_budget) if settings.clip_budget else added
         expanded = join_prompt(prompt, kept)
         return Expansion(
@@ -283,6 +330,36 @@ class Expander:
             trimmed=len(added) - len(kept),
             blocked=blocked,
         )
+
+
+@dataclass(frozen=True)
+class RankerPool:
+    top: list[str]  # the ranker's most probable modifiers for the prompt (new and allowed ones)
+    probability: Callable[[str], float]  # modifier key -> P(modifier in the full prompt)
+
+
+def choose_modifiers(own: Sequence[str], pool: RankerPool, settings: ExpandSettings, rng: random.Random, prompt: str = "",
+                     reserved: int = 0) -> list[str]:
+    """The kept candidates (the variant's own modifiers, then the ranker's), in that order.
+
+    Candidates are ordered by log P (times `own_bonus` for own ones) plus Gumbel noise of scale
+    `rerank_temperature`, which samples without replacement in proportion to P ** (1 / temperature).
+    Kept: those with P >= `min_probability`, at least `modifiers` and at most `max_modifiers`
+    (minus `reserved` places already taken by steering modifiers).
+    """
+    candidates = dedupe_modifiers([*own, *pool.top], existing=split_modifiers(prompt))
+    own_keys = {normalize_modifier(m) for m in own}
+    probability, keys = {}, {}
+    for modifier in candidates:
+        key = normalize_modifier(modifier)
+        probability[modifier] = pool.probability(key) * (settings.own_bonus if key in own_keys else 1.0)
+        noise = -math.log(-math.log(rng.random() or 1e-12)) if settings.rerank_temperature else 0.0
+        keys[modifier] = math.log(max(probability[modifier], 1e-12)) + settings.rerank_temperature * noise
+    ordered = sorted(candidates, key=lambda m: -keys[m])
+    least, most = max(0, settings.modifiers - reserved), max(0, settings.max_modifiers - reserved)
+    confident = [m for m in ordered if probability[m] >= settings.min_probability]
+    chosen = set((confident if len(confident) >= least else ordered)[: max(least, min(len(confident), most))])
+    return [m for m in candidates if m in chosen]
 
 
 def _sample(model, ids: list[int], count: int, max_new: int, eos: int, settings: ExpandSettings, generator, stop) -> list[tuple[list[int], bool]]:
@@ -377,6 +454,8 @@ def expand(
     top_k: int = ExpandSettings.top_k,
     top_p: float = ExpandSettings.top_p,
     max_new_tokens: int = ExpandSettings.max_new_tokens,
+    modifiers: int = ExpandSettings.modifiers,
+    rerank_temperature: float = ExpandSettings.rerank_temperature,
     clip_budget: int | None = CLIP_MAX_TOKENS,
     blocklist: Blocklist | None = None,
     suggest: int = 0,
@@ -384,12 +463,15 @@ def expand(
 ) -> list[Expansion]:
     """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each).
 
+    Each variant keeps `modifiers` modifiers (its own sampled ones and the modifier ranker's top
+    ones, chosen by the ranker's probability with seeded noise of scale `rerank_temperature`);
+    `modifiers=0` returns the prompt model's raw output.
     `suggest=k` > 0: retrieval-augmented expansion; the top k modifier suggestions (from `index`,
     default the most recent one, else the shipped lexicon) come first and steer the model.
     """
     settings = ExpandSettings(
         n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
-        clip_budget=clip_budget, blocklist=blocklist or Blocklist(),
+        modifiers=modifiers, rerank_temperature=rerank_temperature, clip_budget=clip_budget, blocklist=blocklist or Blocklist(),
     ).validate()
     expander = get_expander(model)
     if suggest:

@@ -81,6 +81,13 @@ def dedupe_modifiers(modifiers: Iterable[str], existing: Iterable[str] = ()) -> 
     return kept
 
 
+def already_in_prompt(prompt: str):
+    """A predicate on modifier keys: does the prompt already say this (as a phrase or as words)?"""
+    phrases = {normalize_modifier(p) for p in split_modifiers(prompt)}
+    text = " " + " ".join(normalize_modifier(prompt).replace(",", " ").split()) + " "
+    return lambda key: key in phrases or f" {key} " in text
+
+
 def join_prompt(prompt: str, added: Sequence[str]) -> str:
     """The user's prompt verbatim, then the added modifiers, comma separated."""
     if not added:

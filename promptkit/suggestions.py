@@ -5,7 +5,9 @@ Two sources of evidence, used together when both are there:
   the neighbour's similarity; a modifier's share of the votes is divided by its global share to
   the power `discount`, so "highly detailed" (in a third of all prompts) stops topping every list;
 - the shipped lexicon: each modifier's context vector (where the prompts using it sit) is
-  compared with the prompt, on top of its popularity, with the same discount.
+  compared with the prompt, on top of its popularity, with the same discount;
+- the shipped modifier ranker (promptkit/ranker.py): P(modifier | the prompt's words), learnt
+  from short->long pairs, divided by the modifier's share ** discount.
 Modifiers the prompt already has, and blocklisted ones, are never suggested.
 """
 
@@ -17,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError, SearchIndexError
+from .errors import InputError, ModelLoadError, SearchIndexError
 from .index import Index, get_index, most_recent_index, validate_k
 from .lexicon import Lexicon, categorize, get_lexicon
-from .prompts import Blocklist, normalize_modifier, split_modifiers
+from .prompts import Blocklist, already_in_prompt
+from .ranker import ModifierRanker, get_ranker
 from .types import Suggestion
 
 MAX_PROMPT_CHARS = 1000
@@ -38,6 +41,7 @@ class SuggestSettings:
     prior_strength: float = 10.0  # votes' shrinkage toward the global share, in neighbour units
     context_weight: float = 5.0  # lexicon: log-score gain per unit of context cosine
     lexicon_weight: float = 1.0  # lexicon score's weight beside the index's, when both are used
+    ranker_weight: float = 1.0  # the modifier ranker's score weight beside the others (0: off)
 
     def validate(self) -> "SuggestSettings":
         if self.neighbours < 1:
@@ -57,20 +61,15 @@ def validate_prompt(prompt: str) -> str:
     return prompt.strip()
 
 
-def _already_there(prompt: str):
-    """A predicate: does the prompt already contain this modifier (as a phrase or as words)?"""
-    phrases = {normalize_modifier(p) for p in split_modifiers(prompt)}
-    text = " " + " ".join(normalize_modifier(prompt).replace(",", " ").split()) + " "
-    return lambda modifier: modifier in phrases or f" {modifier} " in text
-
-
 class Suggester:
     """Suggests modifiers from an index, the shipped lexicon, or both."""
 
-    def __init__(self, index: Index | None = None, lexicon: Lexicon | None = None, settings: SuggestSettings | None = None):
+    def __init__(self, index: Index | None = None, lexicon: Lexicon | None = None, settings: SuggestSettings | None = None,
+                 ranker: ModifierRanker | None = None):
         if index is None and lexicon is None:
             raise SearchIndexError("no index and no modifier lexicon to suggest from; build one with `promptkit index build SOURCE`")
         self.index = index
+        self.ranker = ranker
         # The lexicon's vectors only mean something next to queries from the same embedder.
         self.lexicon = lexicon if lexicon is not None and (index is None or index.embedder == lexicon.embedder) else None
         self.settings = (settings or SuggestSettings()).validate()
@@ -78,7 +77,7 @@ class Suggester:
 
     @property
     def name(self) -> str:
-        parts = ([f"index:{self.index.name}"] if self.index else []) + (["lexicon"] if self.lexicon else [])
+        parts = ([f"index:{self.index.name}"] if self.index else []) + (["lexicon"] if self.lexicon else []) + (["ranker"] if self.ranker else [])
         return "+".join(parts)
 
     def embed(self, prompt: str) -> np.ndarray:
@@ -92,25 +91,31 @@ class Suggester:
         prompt = validate_prompt(prompt)
         validate_k(k)
         vector = self.embed(prompt) if vector is None else vector
-        present = _already_there(prompt)
+        present = already_in_prompt(prompt)
         keep = lambda m: not present(m) and not self.blocklist.matches(m)  # noqa: E731
         index_scores, counts = self._from_index(vector, keep) if self.index is not None else ({}, {})
         lexicon_scores = self._from_lexicon(vector, keep) if self.lexicon is not None else {}
+        ranker_scores = self._from_ranker(prompt, keep) if self.ranker is not None and self.settings.ranker_weight else {}
         weight = self.settings.lexicon_weight if index_scores else 1.0
         combined: dict[str, float] = defaultdict(float)
         for m, s in index_scores.items():
             combined[m] += s
         for m, s in lexicon_scores.items():
             combined[m] += weight * s
+        for m, s in ranker_scores.items():
+            combined[m] += self.settings.ranker_weight * s
         ranked = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         top = ranked[0][1] if ranked else 1.0
         results = []
         for modifier, score in ranked:
-            source = "both" if modifier in index_scores and modifier in lexicon_scores else ("index" if modifier in index_scores else "lexicon")
+            source = "both" if modifier in index_scores and modifier in lexicon_scores else (
+                "index" if modifier in index_scores else ("lexicon" if modifier in lexicon_scores else "ranker"))
             if modifier in counts:
                 count = counts[modifier]
+            elif self.lexicon is not None and modifier in self.lexicon.positions:
+                count = int(self.lexicon.counts[self.lexicon.positions[modifier]])
             else:
-                count = int(self.lexicon.counts[self.lexicon.positions[modifier]]) if self.lexicon else 0
+                count = 0
             results.append(Suggestion(modifier, self._category(modifier), round(float(score / top), 4), int(count), source))
         return results
 
@@ -144,6 +149,14 @@ class Suggester:
             scores[modifier] = local / share ** s.discount
         top = max(scores.values(), default=1.0)
         return {m: v / top for m, v in scores.items()}, {self.index.vocab[m]: c for m, c in counts.items()}
+
+    def _from_ranker(self, prompt: str, keep) -> dict[str, float]:
+        """P(modifier | prompt) from the ranker over its training share ** discount, scaled to max 1."""
+        probs = self.ranker.probabilities(prompt)
+        scores = probs / np.maximum(self.ranker.rates, self.settings.min_share) ** self.settings.discount
+        kept = {m: float(v) for m, v in zip(self.ranker.modifiers, scores) if keep(m)}
+        top = max(kept.values(), default=1.0)
+        return {m: v / top for m, v in kept.items()}
 
     def _from_lexicon(self, vector: np.ndarray, keep) -> dict[str, float]:
         """log score = (1 - discount) * log popularity + context_weight * context cosine, as exp, max 1."""
@@ -184,7 +197,11 @@ def get_suggester(index: str | Index | None | bool = None, settings: SuggestSett
         if loaded is None:
             raise
         lexicon = None  # an index alone still suggests
-    return Suggester(loaded, lexicon, settings)
+    try:
+        ranker = get_ranker()
+    except ModelLoadError:
+        ranker = None  # suggestions still work from the index and lexicon
+    return Suggester(loaded, lexicon, settings, ranker)
 
 
 def suggest(prompt: str, k: int = 10, *, index: str | Index | None | bool = None, settings: SuggestSettings | None = None) -> list[Suggestion]:
@@ -216,6 +233,16 @@ class SuggestExpander:
         settings = settings or ExpandSettings()
         steer = tuple(s.modifier for s in self.suggester.suggest(prompt, self.k))
         return self.expander.expand(prompt, seed=seed, settings=replace(settings, steer=steer))
+
+
+def ranker_method(ranker: ModifierRanker):
+    """The ranker's most probable modifiers that the prompt does not already have (for evaluation)."""
+
+    def method(prompt: str, k: int) -> list[str]:
+        present = already_in_prompt(prompt)
+        return [m for m, _ in ranker.rank(prompt) if not present(m)][:k]
+
+    return method
 
 
 def group_by_category(suggestions: list[Suggestion]) -> dict[str, list[Suggestion]]:

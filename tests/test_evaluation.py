@@ -79,7 +79,9 @@ def test_eval_cli_prints_table_and_json(tiny_model, corpus_file, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     names = [r["expander"] for r in report["rows"]]
-    assert names == [str(tiny_model), "baseline:popular", "baseline:nearest"]
-    assert report["rows"][0]["keep_prompt"] == 1.0 and report["rows"][0]["mean_added"] > 0
+    assert names == [str(tiny_model), f"{tiny_model} (raw model output, no reranking)", "baseline:popular", "baseline:nearest"]
+    assert report["rows"][0]["keep_prompt"] == 1.0 and report["rows"][0]["mean_added"] >= 4  # reranked: at least 4
+    raw = runner.invoke(app, ["eval", str(shorts), "--model", str(tiny_model), "--n", "2", "--modifiers", "0", "--json"])
+    assert [r["expander"] for r in json.loads(raw.stdout)["rows"]] == [str(tiny_model)]
     table = runner.invoke(app, ["eval", str(shorts), "--model", str(tiny_model), "--n", "2"])
     assert table.exit_code == 0 and "distinct-2" in table.stdout

@@ -102,11 +102,11 @@ def test_empty_results_are_retried_a_bounded_number_of_times(expander, monkeypat
         return next(outputs)
 
     monkeypatch.setattr(expander, "_generate", fake_generate)
-    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=1, max_retries=3))
+    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=1, max_retries=3, modifiers=0))
     assert result[0].added == ("8k", "detailed") and len(seeds) == 3 and len(set(seeds)) == 3
 
     monkeypatch.setattr(expander, "_generate", lambda prompt, count, seed, settings: [("", True)] * count)
-    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=2, max_retries=2))
+    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=2, max_retries=2, modifiers=0))
     assert [r.expanded for r in result] == ["a cat", "a cat"]
 
 
@@ -115,7 +115,7 @@ def test_blocklist_and_duplicates_are_dropped(expander, monkeypatch):
         expander, "_generate",
         lambda prompt, count, seed, settings: [("oil painting, nude, 8k, 8 K, covered in blood, my clown, sharp focus", True)] * count,
     )
-    settings = ExpandSettings(n=1, blocklist=Blocklist.build(["clown"]))
+    settings = ExpandSettings(n=1, blocklist=Blocklist.build(["clown"]), modifiers=0)
     result = expander.expand("a cat, oil painting", seed=1, settings=settings)[0]
     assert result.added == ("8k", "sharp focus")
     assert result.blocked == 3
@@ -124,10 +124,10 @@ def test_blocklist_and_duplicates_are_dropped(expander, monkeypatch):
 def test_budget_trims_at_modifier_boundaries(expander, monkeypatch):
     long_text = ", ".join(f"very long modifier phrase number {i}" for i in range(40))
     monkeypatch.setattr(expander, "_generate", lambda prompt, count, seed, settings: [(long_text, True)] * count)
-    trimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings())[0]
+    trimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(modifiers=0))[0]
     assert trimmed.clip_tokens <= 77 and trimmed.trimmed > 0
     assert all(m.startswith("very long modifier phrase number") for m in trimmed.added)
-    untrimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(clip_budget=None))[0]
+    untrimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(clip_budget=None, modifiers=0))[0]
     assert len(untrimmed.added) == 40 and untrimmed.clip_tokens > 77
 
 

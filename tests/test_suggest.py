@@ -74,7 +74,7 @@ def test_index_with_another_embedder_suggests_without_the_lexicon(tmp_path, tiny
     suggester = get_suggester("tiny")
     assert suggester.lexicon is None  # its vectors mean nothing beside a 32-dim embedder: dropped, not mixed
     out = suggester.suggest("a cat", 3)
-    assert out and all(s.source == "index" for s in out)
+    assert out and all(s.source in ("index", "ranker") for s in out)  # never "lexicon" or "both"
 
 
 @pytest.mark.parametrize("args, message", [(("", 5), "prompt is empty"), (("a cat", 0), "k must be between")])

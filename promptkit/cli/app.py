@@ -7,7 +7,7 @@ import typer
 from .. import __version__
 from . import (
     compare_cmd, eval_cmd, eval_suggest_cmd, expand_cmd, index_cmd, info_cmd, render_cmd, reproduce_cmd, search_cmd,
-    suggest_cmd, train_cmd,
+    suggest_cmd, train_cmd, train_ranker_cmd,
 )
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("expand")(expand_cmd.expand)
 app.command("train")(train_cmd.train)
+app.command("train-ranker")(train_ranker_cmd.train_ranker)
 app.command("eval")(eval_cmd.evaluate)
 app.command("render")(render_cmd.render)
 app.command("compare")(compare_cmd.compare)

@@ -24,6 +24,8 @@ def evaluate(
     temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
     top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
     top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
+    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Modifiers each variant keeps after reranking (0: the raw model output only)."),
+    rerank_temperature: float = typer.Option(_DEFAULTS.rerank_temperature, "--rerank-temperature"),
     suggest: bool = typer.Option(False, "--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest)."),
     suggest_k: int = typer.Option(3, "--suggest-k", help="Suggestions steering each expansion (with --suggest)."),
     index: Optional[str] = typer.Option(None, "--index", "-i", help="Index for --suggest (build it with --exclude-heldout; default: the most recent, else the lexicon)."),
@@ -33,7 +35,9 @@ def evaluate(
     with cli_errors():
         from ..evaluation import evaluate as run_evaluation
 
-        settings = ExpandSettings(n=n, temperature=temperature, top_k=top_k, top_p=top_p).validate()
+        settings = ExpandSettings(
+            n=n, temperature=temperature, top_k=top_k, top_p=top_p, modifiers=modifiers, rerank_temperature=rerank_temperature,
+        ).validate()
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:

@@ -24,15 +24,17 @@ def eval_suggest(
         from ..evaluation import evaluate_suggestions, load_cases, popular_modifiers
         from ..index import get_index, most_recent_index, validate_k
         from ..lexicon import get_lexicon
-        from ..suggestions import SuggestSettings, Suggester
+        from ..ranker import get_ranker
+        from ..suggestions import SuggestSettings, Suggester, ranker_method
 
         validate_k(k)
         cases = load_cases(source, heldout_percent, limit)
         loaded = get_index(index or most_recent_index())
         lexicon = get_lexicon()
         settings = SuggestSettings() if discount is None else SuggestSettings(discount=discount)
-        both, index_only, lexicon_only = (Suggester(loaded, lexicon, settings), Suggester(loaded, None, settings),
-                                          Suggester(None, lexicon, settings))
+        ranker = get_ranker()
+        everything, both, index_only = Suggester(loaded, lexicon, settings, ranker), Suggester(loaded, lexicon, settings), Suggester(loaded, None, settings)
+        fresh_install, lexicon_only = Suggester(None, lexicon, settings, ranker), Suggester(None, lexicon, settings)
         vectors: dict[str, object] = {}
 
         def vector(prompt: str):  # one query embedding per prompt, shared by every method
@@ -44,12 +46,16 @@ def eval_suggest(
         def run(suggester):
             return lambda prompt, kk: [s.modifier for s in suggester.suggest(prompt, kk, vector=vector(prompt))]
 
-        methods = {f"suggest: index {loaded.name} + lexicon": run(both), f"suggest: index {loaded.name}": run(index_only)}
-        if lexicon_only.lexicon is not None:
-            methods["suggest: lexicon only"] = run(lexicon_only)
+        methods = {f"suggest (default): index {loaded.name} + lexicon + ranker": run(everything),
+                   f"suggest: index {loaded.name} + lexicon": run(both), f"suggest: index {loaded.name}": run(index_only)}
+        methods["suggest: lexicon + ranker (no index: a fresh install)"] = run(fresh_install)
+        methods["suggest: lexicon only"] = run(lexicon_only)
+        methods["suggest: ranker only"] = ranker_method(ranker)
         methods[f"baseline: popular in {loaded.name}"] = popular_modifiers(loaded.vocab)
         order = sorted(range(len(lexicon.modifiers)), key=lambda i: -lexicon.popularity[i])
         methods["baseline: popular in lexicon"] = popular_modifiers([lexicon.modifiers[i] for i in order])
+        by_rate = sorted(range(len(ranker.modifiers)), key=lambda i: -ranker.rates[i])
+        methods["baseline: popular in the ranker's training pairs"] = popular_modifiers([ranker.modifiers[i] for i in by_rate])
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:

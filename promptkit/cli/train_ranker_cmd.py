@@ -1,0 +1,42 @@
+"""`promptkit train-ranker`: train the modifier ranker that reranks expansions and ranks suggestions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List
+
+import typer
+
+from .common import cli_errors, stderr_console, stdout_console
+
+
+def train_ranker(
+    sources: List[str] = typer.Argument(..., help="Short->long pair files (or prompt files) to learn from."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write the ranker to (replaced only when training finishes)."),
+    modifiers: int = typer.Option(400, "--modifiers", help="How many of the most common modifiers it scores."),
+    max_features: int = typer.Option(6000, "--max-features", help="How many of the most common words and word pairs it reads."),
+    heldout_percent: float = typer.Option(10.0, "--heldout-percent", help="Hash buckets left out entirely (the evaluation's held-out prompts)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Train the modifier ranker: P(modifier in the full prompt | short prompt), a logistic regression."""
+    with cli_errors():
+        from ..ranker import RankerConfig, train_ranker as run
+
+        config = RankerConfig(sources=tuple(sources), out=str(out), modifiers=modifiers, max_features=max_features,
+                              heldout_percent=heldout_percent).validate()
+        err = stderr_console()
+        with err.status("training the modifier ranker (L2 strength chosen on the development buckets)"):
+            result = run(config)
+        summary = {
+            "out": str(result.out), "examples": result.examples, "dev_examples": result.dev_examples,
+            "modifiers": result.modifiers, "features": result.features, "l2": result.l2,
+            "dev_precision_at_5": result.dev_scores, "dev_popular_precision_at_5": result.dev_popular,
+        }
+        if as_json:
+            typer.echo(json.dumps(summary))
+            return
+        console = stdout_console()
+        console.print(f"wrote {result.out}: {result.modifiers} modifiers x {result.features:,} features, from {result.examples:,} prompts")
+        scores = ", ".join(f"L2 {k}: {v:.4f}" for k, v in result.dev_scores.items())
+        console.print(f"development precision@5 ({result.dev_examples:,} prompts): {scores}; most popular: {result.dev_popular:.4f}; chose L2 {result.l2:g}")

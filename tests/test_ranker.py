@@ -1,0 +1,171 @@
+import json
+import random
+
+import numpy as np
+import pytest
+
+from promptkit.errors import InputError, ModelLoadError
+from promptkit.expander import Expander, ExpandSettings, RankerPool, choose_modifiers
+from promptkit.ranker import RankerConfig, load_ranker, precision_at, prompt_features, train_ranker
+from promptkit.suggestions import Suggester
+
+ANIMALS = ["dog", "cat", "fox", "owl", "horse", "bear", "wolf", "deer", "rabbit", "lion"]
+
+
+def write_pairs(path, count=600, seed=0):
+    """Pairs whose long prompt's modifiers follow the short prompt's words: photo -> photorealistic, painting -> oil on canvas."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            animal = rng.choice(ANIMALS)
+            kind = rng.choice(["photo", "painting"])
+            style = ["photorealistic", "35mm"] if kind == "photo" else ["oil on canvas", "brush strokes"]
+            long = ", ".join([f"{kind} of a {animal} number {i}", *style, "highly detailed"])
+            f.write(json.dumps({"short": f"a {kind} of a {animal}", "prompt": long}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ranker")
+    pairs = write_pairs(folder / "pairs.jsonl")
+    config = RankerConfig(sources=(str(pairs),), out=str(folder / "ranker"), modifiers=10, heldout_percent=0, iterations=50)
+    return train_ranker(config), load_ranker(folder / "ranker")
+
+
+def test_prompt_features_are_words_and_word_pairs():
+    assert prompt_features("A Photo of a cat!") == ["a", "a cat", "a photo", "cat", "of", "of a", "photo", "photo of"]
+    assert prompt_features("...") == []
+
+
+def test_ranker_learns_which_modifiers_follow_which_words(trained):
+    result, ranker = trained
+    assert result.modifiers == 5 and result.examples == 600 and result.dev_examples > 0
+    assert set(ranker.modifiers) == {"photorealistic", "35mm", "oil on canvas", "brush strokes", "highly detailed"}
+    photo = dict(ranker.rank("a photo of a wolf"))
+    painting = dict(ranker.rank("a painting of a wolf"))
+    assert photo["photorealistic"] > 0.9 > 0.1 > photo["oil on canvas"]
+    assert painting["oil on canvas"] > 0.9 > 0.1 > painting["photorealistic"]
+    assert ranker.rank("a photo of a wolf", 3)[0][0] in {"photorealistic", "35mm", "highly detailed"}
+    # Words it never saw: it falls back to popularity.
+    unknown = ranker.probabilities("zzz qqq")
+    assert np.allclose(unknown, 1 / (1 + np.exp(-ranker.bias)))
+
+
+def test_ranker_beats_popularity_at_three(trained):
+    result, ranker = trained
+    assert set(result.dev_scores) == {"1e-05", "3e-05", "0.0001"} and result.l2 in (1e-5, 3e-5, 1e-4)
+    examples = [("a photo of a cat", {"photorealistic", "35mm", "highly detailed"}),
+                ("a painting of an owl", {"oil on canvas", "brush strokes", "highly detailed"})]
+    assert precision_at(ranker, examples, 3) == 1.0
+    popular = trained[1].__class__(ranker.features, ranker.idf, ranker.modifiers, ranker.weights * 0, ranker.bias, ranker.rates)
+    assert precision_at(popular, examples, 3) < 1.0
+
+
+def test_ranker_files_are_checked_on_load(trained, tmp_path):
+    _, ranker = trained
+    with pytest.raises(ModelLoadError, match="missing"):
+        load_ranker(tmp_path / "nothing")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("meta.json", "vocab.json", "bias.npy"):
+        (broken / name).write_bytes((ranker_folder(trained) / name).read_bytes())
+    np.save(broken / "weights.npy", np.zeros((3, 3), dtype=np.float16))
+    with pytest.raises(ModelLoadError, match="corrupted"):
+        load_ranker(broken)
+
+
+def ranker_folder(trained):
+    return trained[0].out
+
+
+def test_bad_training_input_is_a_one_line_error(tmp_path):
+    with pytest.raises(InputError, match="no training data"):
+        train_ranker(RankerConfig(sources=()))
+    tiny = tmp_path / "tiny.jsonl"
+    tiny.write_text(json.dumps({"short": "a cat", "prompt": "a cat, 8k"}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="only .* usable training prompts"):
+        train_ranker(RankerConfig(sources=(str(tiny),), out=str(tmp_path / "out"), heldout_percent=0))
+    assert not (tmp_path / "out").exists()
+
+
+def pool(probabilities):
+    top = sorted(probabilities, key=lambda m: -probabilities[m])
+    return RankerPool(top=top, probability=lambda key: probabilities.get(key, 0.001))
+
+
+def test_choose_modifiers_keeps_the_confident_ones_own_first():
+    probs = {"8k": 0.5, "highly detailed": 0.4, "sharp focus": 0.2, "bokeh": 0.05, "film grain": 0.01}
+    settings = ExpandSettings(rerank_temperature=0, modifiers=2, max_modifiers=10, min_probability=0.1)
+    kept = choose_modifiers(["sharp focus", "my odd phrase"], pool(probs), settings, random.Random(0))
+    assert kept == ["sharp focus", "8k", "highly detailed"]  # the variant's own first, in its order
+    # At least `modifiers`, even when few are confident; at most `max_modifiers`.
+    few = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, modifiers=4, min_probability=0.45), random.Random(0))
+    assert few == ["8k", "highly detailed", "sharp focus", "bokeh"]
+    capped = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, modifiers=1, max_modifiers=2, min_probability=0), random.Random(0))
+    assert capped == ["8k", "highly detailed"]
+    # Modifiers the prompt already has are not added again.
+    assert "8k" not in choose_modifiers([], pool(probs), settings, random.Random(0), prompt="a cat, 8k")
+
+
+def test_choose_modifiers_noise_is_seeded_and_varies_between_variants():
+    probs = {f"modifier {i}": 0.2 - i * 0.005 for i in range(30)}
+    settings = ExpandSettings(rerank_temperature=1.0, modifiers=5, max_modifiers=5)
+    picks = [tuple(choose_modifiers([], pool(probs), settings, random.Random(f"7:{i}"))) for i in range(4)]
+    assert picks[0] == tuple(choose_modifiers([], pool(probs), settings, random.Random("7:0")))
+    assert len(set(picks)) > 1
+
+
+def test_expander_reranks_with_the_given_ranker(tiny_model, trained):
+    _, ranker = trained
+    expander = Expander.load(tiny_model)
+    expander._ranker = ranker
+    settings = ExpandSettings(n=4, rerank_temperature=0, modifiers=3, min_probability=0.5)
+    results = expander.expand("a photo of a wolf", seed=1, settings=settings)
+    for r in results:
+        assert r.expanded.startswith("a photo of a wolf, ")
+        assert {"photorealistic", "35mm", "highly detailed"} <= set(r.added)
+        assert "oil on canvas" not in r.added
+    raw = expander.expand("a photo of a wolf", seed=1, settings=ExpandSettings(n=4, modifiers=0))
+    assert all("photorealistic" not in r.added for r in raw)  # the tiny model never saw these words
+
+
+def test_suggester_uses_the_ranker(trained):
+    from promptkit.lexicon import get_lexicon
+
+    _, ranker = trained
+    suggester = Suggester(None, get_lexicon(), ranker=ranker)
+    top = [s.modifier for s in suggester.suggest("a painting of a wolf", k=3, vector=np.zeros(384, dtype=np.float32))]
+    assert "oil on canvas" in top and "photorealistic" not in top
+
+
+def test_shipped_ranker_loads_and_prefers_fitting_modifiers():
+    from promptkit.ranker import get_ranker
+
+    ranker = get_ranker()
+    assert len(ranker.modifiers) >= 100 and ranker.meta["heldout_percent"] == 10
+    anime = dict(ranker.rank("an anime girl with a sword"))
+    photo = dict(ranker.rank("a photo of a woman in a street"))
+    assert anime["anime style"] > 5 * photo["anime style"]
+    assert ranker.rank("an anime girl with a sword", 3)[0][0] == "anime style"
+
+
+def test_promptkit_ranker_variable_selects_another_ranker(trained, monkeypatch):
+    from promptkit.ranker import get_ranker
+
+    monkeypatch.setenv("PROMPTKIT_RANKER", str(trained[0].out))
+    assert len(get_ranker().modifiers) == 5
+
+
+def test_train_ranker_cli_writes_the_ranker(tmp_path):
+    from typer.testing import CliRunner
+
+    from promptkit.cli.app import app
+
+    pairs = write_pairs(tmp_path / "pairs.jsonl", count=200)
+    result = CliRunner().invoke(app, ["train-ranker", str(pairs), "--out", str(tmp_path / "r"), "--modifiers", "3", "--heldout-percent", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["modifiers"] == 3 and load_ranker(tmp_path / "r").modifiers
+    missing = CliRunner().invoke(app, ["train-ranker", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r2")])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output and not (tmp_path / "r2").exists()
