@@ -41,7 +41,7 @@ class SuggestSettings:
     prior_strength: float = 10.0  # votes' shrinkage toward the global share, in neighbour units
     context_weight: float = 5.0  # lexicon: log-score gain per unit of context cosine
     lexicon_weight: float = 1.0  # lexicon score's weight beside the index's, when both are used
-    ranker_weight: float = 1.0  # the modifier ranker's score weight beside the others (0: off)
+    ranker_weight: float = 4.0  # the modifier ranker's score weight beside the others (0: off)
 
     def validate(self) -> "SuggestSettings":
         if self.neighbours < 1:

@@ -169,3 +169,18 @@ def test_train_ranker_cli_writes_the_ranker(tmp_path):
     assert summary["modifiers"] == 3 and load_ranker(tmp_path / "r").modifiers
     missing = CliRunner().invoke(app, ["train-ranker", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r2")])
     assert missing.exit_code == 1 and "Traceback" not in missing.output and not (tmp_path / "r2").exists()
+
+
+@pytest.mark.shared_data
+def test_shipped_ranker_beats_popularity_on_heldout_pairs():
+    """Precision@4 on the 985 held-out podvodka pairs (never trained on), against the 4 modifiers
+    most common in the same training pairs."""
+    from promptkit.evaluation import load_cases
+    from promptkit.ranker import get_ranker
+    from tests.conftest import require_shared_data
+
+    pairs = str(require_shared_data() / "podvodka-pairs" / "pairs.jsonl")
+    examples = [(c.short, set(c.reference)) for c in load_cases(pairs, heldout_percent=10)]
+    ranker = get_ranker()
+    popular = ranker.__class__(ranker.features, ranker.idf, ranker.modifiers, ranker.weights * 0, np.log(ranker.rates / (1 - ranker.rates)), ranker.rates)
+    assert precision_at(ranker, examples, 4) > 1.05 * precision_at(popular, examples, 4)

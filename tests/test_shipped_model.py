@@ -48,6 +48,7 @@ def test_wheel_carries_the_embedded_model(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "promptkit/_data/prompt-model/model.safetensors" in names
     assert "promptkit/_data/prompt-model/tokenizer.json" in names
+    assert "promptkit/_data/modifier-ranker/weights.npy" in names
     # and the locator prefers the packaged copy when it is there
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
