@@ -315,7 +315,9 @@ class Expander:
         added = dedupe_modifiers([*steer, *allowed], existing=split_modifiers(prompt))
         if pool is not None:
             rng = random.Random(f"{seed}:{index}")
-            added = [*added[: len(steer)], *choose_modifiers(added[len(steer):], pool, settings, rng, prompt, reserved=len(steer))]
+            kept_steer = added[: len(steer)]
+            existing = [*split_modifiers(prompt), *kept_steer]
+            added = [*kept_steer, *choose_modifiers(added[len(steer):], pool, settings, rng, existing, reserved=len(steer))]
         kept = trim_to_budget(prompt, added, settings.clip_budget) if settings.clip_budget else added
         expanded = join_prompt(prompt, kept)
         return Expansion(
@@ -338,16 +340,17 @@ class RankerPool:
     probability: Callable[[str], float]  # modifier key -> P(modifier in the full prompt)
 
 
-def choose_modifiers(own: Sequence[str], pool: RankerPool, settings: ExpandSettings, rng: random.Random, prompt: str = "",
-                     reserved: int = 0) -> list[str]:
+def choose_modifiers(own: Sequence[str], pool: RankerPool, settings: ExpandSettings, rng: random.Random,
+                     existing: Sequence[str] = (), reserved: int = 0) -> list[str]:
     """The kept candidates (the variant's own modifiers, then the ranker's), in that order.
 
     Candidates are ordered by log P (times `own_bonus` for own ones) plus Gumbel noise of scale
     `rerank_temperature`, which samples without replacement in proportion to P ** (1 / temperature).
     Kept: those with P >= `min_probability`, at least `modifiers` and at most `max_modifiers`
-    (minus `reserved` places already taken by steering modifiers).
+    (minus `reserved` places already taken by steering modifiers). Modifiers in `existing` (the
+    prompt's own phrases, steering modifiers) are never candidates.
     """
-    candidates = dedupe_modifiers([*own, *pool.top], existing=split_modifiers(prompt))
+    candidates = dedupe_modifiers([*own, *pool.top], existing=existing)
     own_keys = {normalize_modifier(m) for m in own}
     probability, keys = {}, {}
     for modifier in candidates:

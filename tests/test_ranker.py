@@ -105,7 +105,7 @@ def test_choose_modifiers_keeps_the_confident_ones_own_first():
     capped = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, modifiers=1, max_modifiers=2, min_probability=0), random.Random(0))
     assert capped == ["8k", "highly detailed"]
     # Modifiers the prompt already has are not added again.
-    assert "8k" not in choose_modifiers([], pool(probs), settings, random.Random(0), prompt="a cat, 8k")
+    assert "8k" not in choose_modifiers([], pool(probs), settings, random.Random(0), existing=["a cat", "8k"])
 
 
 def test_choose_modifiers_noise_is_seeded_and_varies_between_variants():
@@ -128,6 +128,16 @@ def test_expander_reranks_with_the_given_ranker(tiny_model, trained):
         assert "oil on canvas" not in r.added
     raw = expander.expand("a photo of a wolf", seed=1, settings=ExpandSettings(n=4, modifiers=0))
     assert all("photorealistic" not in r.added for r in raw)  # the tiny model never saw these words
+
+
+def test_steering_modifiers_are_not_chosen_twice(tiny_model, trained):
+    _, ranker = trained
+    expander = Expander.load(tiny_model)
+    expander._ranker = ranker
+    settings = ExpandSettings(n=4, steer=("photorealistic", "dramatic sky"), modifiers=4)
+    for r in expander.expand("a photo of a wolf", seed=2, settings=settings):
+        keys = [m.lower() for m in r.added]
+        assert keys[:2] == ["photorealistic", "dramatic sky"] and len(keys) == len(set(keys)) >= 4
 
 
 def test_suggester_uses_the_ranker(trained):
