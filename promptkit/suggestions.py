@@ -62,7 +62,7 @@ def validate_prompt(prompt: str) -> str:
 
 
 class Suggester:
-    """Suggests modifiers from an index, the shipped lexicon, or both."""
+    """Suggests modifiers from an index, the shipped lexicon, or both, plus the modifier ranker when given."""
 
     def __init__(self, index: Index | None = None, lexicon: Lexicon | None = None, settings: SuggestSettings | None = None,
                  ranker: ModifierRanker | None = None):

@@ -67,7 +67,7 @@ class Suggestion:
     `score` ranks suggestions (higher is better, at most 1); `count` is how many of the prompt's
     nearest indexed prompts use the modifier, or, from the shipped lexicon alone, how many
     prompts of its source corpus use it. `source` says which evidence put it there: "index",
-    "lexicon", "both" (index and lexicon) or "ranker" (the modifier ranker alone).
+    "lexicon", "both" (index and lexicon) or "ranker" (the modifier ranker alone; `count` is then 0).
     """
 
     modifier: str
