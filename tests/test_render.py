@@ -240,7 +240,14 @@ def test_accelerate_launch_splits_prompts_across_two_cpu_processes(tiny_sd, tmp_
     data = json.loads(done.stdout)  # only the main process prints
     assert sorted({r["process"] for r in data["images"]}) == [0, 1]
     assert [r["prompt"] for r in data["images"]] == prompts
-    here = promptkit.render(prompts, seed=11, model=str(tiny_sd), steps=2, batch_size=2)
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the launched processes (OMP_NUM_THREADS=1): float sums depend on the split
+    try:
+        here = promptkit.render(prompts, seed=11, model=str(tiny_sd), steps=2, batch_size=2)
+    finally:
+        torch.set_num_threads(threads)
     for record, mine in zip(data["images"], here.images):
         theirs, meta = promptkit.read_png(record["path"])
         assert meta.batch == mine.metadata.batch
