@@ -466,9 +466,9 @@ def expand(
 ) -> list[Expansion]:
     """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each).
 
-    Each variant keeps `modifiers` modifiers (its own sampled ones and the modifier ranker's top
-    ones, chosen by the ranker's probability with seeded noise of scale `rerank_temperature`);
-    `modifiers=0` returns the prompt model's raw output.
+    Each variant keeps at least `modifiers` (and at most 10) of its own sampled modifiers and the
+    modifier ranker's top ones: those the ranker finds likely, chosen with seeded noise of scale
+    `rerank_temperature` (see `ExpandSettings`); `modifiers=0` returns the prompt model's raw output.
     `suggest=k` > 0: retrieval-augmented expansion; the top k modifier suggestions (from `index`,
     default the most recent one, else the shipped lexicon) come first and steer the model.
     """

@@ -24,7 +24,7 @@ def evaluate(
     temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
     top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
     top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
-    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Modifiers each variant keeps after reranking (0: the raw model output only)."),
+    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Fewest modifiers each variant keeps after reranking (0: evaluate the raw model output only)."),
     rerank_temperature: float = typer.Option(_DEFAULTS.rerank_temperature, "--rerank-temperature"),
     suggest: bool = typer.Option(False, "--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest)."),
     suggest_k: int = typer.Option(3, "--suggest-k", help="Suggestions steering each expansion (with --suggest)."),

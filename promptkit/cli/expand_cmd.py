@@ -24,7 +24,7 @@ def expand(
     top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k", help="Sample from the k most likely tokens (0: off)."),
     top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p", help="Nucleus sampling mass in (0, 1]."),
     max_new_tokens: int = typer.Option(_DEFAULTS.max_new_tokens, "--max-new-tokens", help="Most tokens the model may append."),
-    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Modifiers each variant keeps, reranked by the modifier ranker (0: the model's raw output)."),
+    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Fewest modifiers each variant keeps after reranking by the modifier ranker (up to 10 when it is confident; 0: the model's raw output)."),
     rerank_temperature: float = typer.Option(_DEFAULTS.rerank_temperature, "--rerank-temperature", help="Randomness of the reranking (0: the most probable modifiers; higher: more varied variants)."),
     no_budget: bool = typer.Option(False, "--no-budget", help="Do not trim expansions to Stable Diffusion's 77 CLIP tokens."),
     block: Optional[List[str]] = typer.Option(None, "--block", help="Extra term the expansion must not add (repeatable)."),
