@@ -303,7 +303,7 @@ class Expander:
         ranker = self.ranker
         probs = ranker.probabilities(prompt)
         present = already_in_prompt(prompt)
-        top = [m for m, _ in ranker.rank(prompt, 4 * settings.max_modifiers) if not present(m) and not settings.blocklist.matches(m)]
+        top = [m for m, _ in ranker.ranked(probs, 4 * settings.max_modifiers) if not present(m) and not settings.blocklist.matches(m)]
         floor = float(probs.min())  # a modifier the ranker does not know is at most as likely as its least likely
         return RankerPool(top=top, probability=lambda m: float(probs[ranker.positions[m]]) if m in ranker.positions else floor)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Iterator
 
 from .errors import InputError
 
@@ -54,3 +57,30 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def replaced_folder(out: str | Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Write a whole folder, then swap it in: yields a temporary sibling to write into.
+
+    When the block finishes, the sibling replaces `out` by rename; if it raises (Ctrl-C
+    included), `out` stays exactly as it was. Files named in `keep` (a hand-written card, say)
+    are carried over from the old folder unless the block wrote them anew.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield tmp
+        for name in keep:
+            if (out / name).is_file() and not (tmp / name).exists():
+                shutil.copy2(out / name, tmp / name)
+        for path in [tmp, *tmp.rglob("*")]:  # mkdtemp makes owner-only files; artifacts are for everyone to read
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

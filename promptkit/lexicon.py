@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,6 +19,7 @@ import numpy as np
 
 from . import __version__, config
 from .errors import InputError, SearchIndexError, first_line
+from .files import replaced_folder
 from .prompts import Blocklist, normalize_modifier
 
 CATEGORIES = ("medium", "style", "artist", "lighting", "colour", "camera", "quality", "other")
@@ -262,22 +261,7 @@ def build_lexicon(
 
 
 def _write_lexicon(out: Path, meta: dict, rows: list[dict], context: np.ndarray) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".tmp-{out.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with replaced_folder(out, keep=("README.md",)) as tmp:  # the hand-written card travels with each rebuild
         (tmp / "modifiers.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         np.save(tmp / "context.npy", context.astype(np.float16))
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        card = out / "README.md"
-        if card.is_file():  # the hand-written card travels with each rebuild
-            shutil.copy2(card, tmp / "README.md")
-        old = out.parent / f".old-{out.name}-{os.getpid()}"
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

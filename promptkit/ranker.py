@@ -18,7 +18,6 @@ import json
 import math
 import os
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 
 from . import __version__, config
 from .errors import InputError, ModelLoadError, first_line
+from .files import replaced_folder
 from .prompts import Blocklist, normalize_modifier, split_prompt
 
 RANKER_NAME = "modifier-ranker"
@@ -80,8 +80,11 @@ class ModifierRanker:
         return _sigmoid(logits)
 
     def rank(self, text: str, k: int | None = None) -> list[tuple[str, float]]:
-        """Modifiers by probability, highest first (ties by name)."""
-        probs = self.probabilities(text)
+        """Modifiers by probability for `text`, highest first (ties by name)."""
+        return self.ranked(self.probabilities(text), k)
+
+    def ranked(self, probs: np.ndarray, k: int | None = None) -> list[tuple[str, float]]:
+        """Modifiers by the given probabilities (from `probabilities`), highest first (ties by name)."""
         order = sorted(range(len(self.modifiers)), key=lambda i: (-probs[i], self.modifiers[i]))
         return [(self.modifiers[i], float(probs[i])) for i in order[:k]]
 
@@ -208,7 +211,7 @@ def train_ranker(config_: RankerConfig, progress: Progress | None = None) -> Ran
         l2=best, dev_scores=scores, dev_popular=precision_at(popular, dev, 5),
     )
     ranker.meta = _meta(cfg, result)
-    _save_atomically(ranker, Path(cfg.out))
+    _save(ranker, Path(cfg.out))
     return result
 
 
@@ -280,23 +283,13 @@ def _meta(cfg: RankerConfig, result: RankerResult) -> dict:
     }
 
 
-def _save_atomically(ranker: ModifierRanker, out: Path) -> None:
-    """Write into a temporary sibling folder, then swap it in: an interrupted run leaves `out` as it was."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir()
+def _save(ranker: ModifierRanker, out: Path) -> None:
+    """Written whole or not at all (see `replaced_folder`); a hand-written card in `out` is kept."""
+    with replaced_folder(out, keep=("README.md",)) as tmp:
         features = sorted(ranker.features, key=ranker.features.get)
-        (tmp / "vocab.json").write_text(json.dumps({"features": features, "idf": [round(float(v), 5) for v in ranker.idf], "modifiers": ranker.modifiers,
-                                               "rates": [round(float(v), 6) for v in ranker.rates]}), encoding="utf-8")
+        vocab = {"features": features, "idf": [round(float(v), 5) for v in ranker.idf], "modifiers": ranker.modifiers,
+                 "rates": [round(float(v), 6) for v in ranker.rates]}
+        (tmp / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
         np.save(tmp / "weights.npy", ranker.weights.astype(np.float16))
         np.save(tmp / "bias.npy", ranker.bias.astype(np.float32))
         (tmp / "meta.json").write_text(json.dumps(ranker.meta, indent=2) + "\n", encoding="utf-8")
-        previous = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            out.rename(previous)
-        tmp.rename(out)
-        shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .datasets import PromptRecord, is_heldout, read_prompts
 from .errors import InputError
+from .files import replaced_folder
 from .prompts import Blocklist, normalize_commas, split_prompt
 
 # Named from-scratch sizes: (layers, width, heads, context, BPE vocabulary).
@@ -273,25 +271,13 @@ def _validation_loss(model, val_ids: list[list[int]], pad: int, config: TrainCon
 
 
 def _save_atomically(model, tokenizer, config: TrainConfig, result: TrainResult, data_stats: dict) -> None:
-    out = Path(config.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with replaced_folder(config.out) as tmp:
         model.eval()
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         meta = {"promptkit_version": __version__, "config": _config_dict(config), "data": data_stats, "result": result.to_dict()}
         (tmp / "training.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         (tmp / "README.md").write_text(model_card(config, result, data_stats), encoding="utf-8")
-        for path in [tmp, *tmp.iterdir()]:  # mkdtemp makes owner-only files; a model is for everyone to read
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _config_dict(config: TrainConfig) -> dict:

@@ -42,3 +42,22 @@ def test_output_dir_is_created_or_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match="cannot write to output folder") as info:
         ensure_output_dir(blocker / "sub")
     assert "--out" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_replaced_folder_swaps_whole_or_not_at_all(tmp_path):
+    from promptkit.files import replaced_folder
+
+    out = tmp_path / "artifact"
+    out.mkdir()
+    (out / "data.txt").write_text("old", encoding="utf-8")
+    (out / "README.md").write_text("card", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        with replaced_folder(out, keep=("README.md",)) as tmp:
+            (tmp / "data.txt").write_text("half", encoding="utf-8")
+            raise KeyboardInterrupt
+    assert (out / "data.txt").read_text(encoding="utf-8") == "old"
+    with replaced_folder(out, keep=("README.md",)) as tmp:
+        (tmp / "data.txt").write_text("new", encoding="utf-8")
+    assert (out / "data.txt").read_text(encoding="utf-8") == "new"
+    assert (out / "README.md").read_text(encoding="utf-8") == "card"  # kept from the old folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artifact"]  # no temporary or old folders left

@@ -69,14 +69,10 @@ def test_ranker_files_are_checked_on_load(trained, tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("meta.json", "vocab.json", "bias.npy"):
-        (broken / name).write_bytes((ranker_folder(trained) / name).read_bytes())
+        (broken / name).write_bytes((trained[0].out / name).read_bytes())
     np.save(broken / "weights.npy", np.zeros((3, 3), dtype=np.float16))
     with pytest.raises(ModelLoadError, match="corrupted"):
         load_ranker(broken)
-
-
-def ranker_folder(trained):
-    return trained[0].out
 
 
 def test_bad_training_input_is_a_one_line_error(tmp_path):
@@ -177,6 +173,10 @@ def test_train_ranker_cli_writes_the_ranker(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["modifiers"] == 3 and load_ranker(tmp_path / "r").modifiers
+    (tmp_path / "r" / "README.md").write_text("my card", encoding="utf-8")
+    again = CliRunner().invoke(app, ["train-ranker", str(pairs), "--out", str(tmp_path / "r"), "--modifiers", "4", "--heldout-percent", "0"])
+    assert again.exit_code == 0 and len(load_ranker(tmp_path / "r").modifiers) == 4
+    assert (tmp_path / "r" / "README.md").read_text(encoding="utf-8") == "my card"  # a retrain keeps the card
     missing = CliRunner().invoke(app, ["train-ranker", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r2")])
     assert missing.exit_code == 1 and "Traceback" not in missing.output and not (tmp_path / "r2").exists()
 
