@@ -23,6 +23,7 @@ demo: install
 	$(BIN)/promptkit expand "oil painting of a cat sitting on a rainbow" --n 3 --seed 7
 
 test: install-test
+	$(BIN)/ruff check promptkit tests benchmarks
 	OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: install

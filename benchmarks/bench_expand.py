@@ -41,7 +41,7 @@ def main() -> None:
     from transformers import pipeline
     from transformers.utils import logging as hf_logging
 
-    from promptkit.expander import ExpandSettings, Expander, load_prompt_model
+    from promptkit.expansion.expander import Expander, ExpandSettings, load_prompt_model
 
     hf_logging.set_verbosity_error()
     load_before = os.getloadavg()[0]

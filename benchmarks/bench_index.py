@@ -30,7 +30,7 @@ import numpy as np
 
 
 def base_prompts(data: Path) -> list[str]:
-    from promptkit.datasets import clean_prompts, read_prompts_lenient
+    from promptkit.core.datasets import clean_prompts, read_prompts_lenient
 
     records = []
     for path in (data / "podvodka-pairs" / "pairs.jsonl", data / "diffusiondb-imagereward" / "train_prompts_sfw.txt"):
@@ -40,7 +40,7 @@ def base_prompts(data: Path) -> list[str]:
 
 def scaled(prompts: list[str], n: int, seed: int, repeat_share: float) -> list[str]:
     """n rows: perturbed copies of the base prompts, with `repeat_share` exact repeats."""
-    from promptkit.prompts import split_modifiers
+    from promptkit.core.text import split_modifiers
 
     rng = random.Random(seed)
     parts = [split_modifiers(p) or [p] for p in prompts]
@@ -76,8 +76,8 @@ def encode_baseline(sample: list[str], repeats: int = 2) -> tuple[float, float]:
     """rows/s of plain SentenceTransformer.encode (defaults) and of promptkit's fast path, alternated."""
     from sentence_transformers import SentenceTransformer
 
-    from promptkit.datasets import PromptRecord, clean_prompts
-    from promptkit.embedding import EmbedSettings, Embedder, packaged_model_path
+    from promptkit.core.datasets import PromptRecord, clean_prompts
+    from promptkit.retrieval.embedding import Embedder, EmbedSettings, packaged_model_path
 
     plain = SentenceTransformer(str(packaged_model_path()), device="cpu")
     fast = Embedder.load(None, EmbedSettings())
@@ -95,7 +95,7 @@ def agreement(index, queries: list[str], corpus: list[str]) -> float:
     """Mean share of the exact float32 top 10 (plain encode) that the index's top 10 holds."""
     from sentence_transformers import SentenceTransformer
 
-    from promptkit.embedding import packaged_model_path
+    from promptkit.retrieval.embedding import packaged_model_path
 
     plain = SentenceTransformer(str(packaged_model_path()), device="cpu")
     exact_corpus = plain.encode(corpus, normalize_embeddings=True, convert_to_numpy=True)
@@ -111,9 +111,9 @@ def agreement(index, queries: list[str], corpus: list[str]) -> float:
 
 
 def measure(name: str, rows: list[str], queries: list[str]) -> dict:
-    from promptkit.index import Index
-    from promptkit.lexicon import get_lexicon
-    from promptkit.suggestions import Suggester
+    from promptkit.modifiers.lexicon import get_lexicon
+    from promptkit.retrieval.index import Index
+    from promptkit.retrieval.suggest import Suggester
 
     folder = Path(os.environ["PROMPTKIT_DATA_DIR"])
     source = folder / f"{name}.txt"
@@ -137,7 +137,9 @@ def measure(name: str, rows: list[str], queries: list[str]) -> dict:
 
 def million_vectors(dim: int = 384, n: int = 1_000_000, queries: int = 50) -> dict:
     """Load and search time on 1M random unit vectors saved through the index writer."""
-    from promptkit.index import Index, _write_atomically, index_path
+    from promptkit.retrieval.index import Index
+    from promptkit.retrieval.index_files import write_index_files
+    from promptkit.retrieval.store import index_path
 
     rng = np.random.default_rng(0)
     vectors = np.empty((n, dim), dtype=np.float16)
@@ -147,7 +149,7 @@ def million_vectors(dim: int = 384, n: int = 1_000_000, queries: int = 50) -> di
     prompts = [f"prompt {i}" for i in range(n)]
     manifest = {"format": 1, "name": "vectors-1m", "sources": ["random"], "content_hash": "-", "prompts": n, "modifiers": 0,
                 "embedder": {"name": "all-MiniLM-L6-v2", "dim": dim, "fast": True, "max_tokens": 77}, "dtype": "float16"}
-    _write_atomically(index_path("vectors-1m"), manifest, vectors, prompts, [False] * n, [], np.zeros(0, np.int64),
+    write_index_files(index_path("vectors-1m"), manifest, vectors, prompts, [False] * n, [], np.zeros(0, np.int64),
                       np.zeros(0, np.int32), np.zeros(n + 1, np.int64))
     del vectors
     load_s = timed(lambda: Index.load("vectors-1m").nearest(np.ones(dim, np.float32), 10))
@@ -173,7 +175,7 @@ def main() -> None:
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
     import torch
 
-    from promptkit.datasets import read_prompts, is_heldout
+    from promptkit.core.datasets import is_heldout, read_prompts
 
     load_before = os.getloadavg()[0]
     base = base_prompts(args.data)

@@ -54,8 +54,8 @@ SCHEDULER = dict(
 def build_pipeline(dtype):
     """SD 2.1's architecture with random weights; the tokenizer is promptkit's small CLIP-style BPE
     (the text encoder reads 77 positions whatever the vocabulary, so its cost is the same)."""
-    from promptkit.backends.hf_logging import quiet_hf_libraries
-    from promptkit.backends.tiny import train_clip_vocab
+    from promptkit.core.hf import quiet_hf_libraries
+    from promptkit.rendering.backends.tiny import train_clip_vocab
 
     quiet_hf_libraries()
     import torch
@@ -111,7 +111,7 @@ def main() -> None:
 
     import torch
 
-    from promptkit.backends.diffusers_sd import _use_sdpa, make_scheduler
+    from promptkit.rendering.backends.diffusers_sd import _use_sdpa, make_scheduler
 
     warnings.filterwarnings("ignore", message=r"__array__ implementation doesn't accept a copy keyword", category=DeprecationWarning)
     if args.threads:

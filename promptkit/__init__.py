@@ -1,64 +1,66 @@
 """promptkit: prompt engineering for text-to-image models.
 
 The public API is imported lazily so that `import promptkit` (and `promptkit --help`) stay light:
-torch and transformers load only when a function that needs them is called. The modules are named
-apart from the functions they hold (`rendering.render`, `comparison.compare`) because importing a
-submodule sets it as a package attribute, which would shadow a function of the same name.
+torch and transformers load only when a function that needs them is called. `_PUBLIC` is the one
+list of public names; the type-checking imports below are generated from the same table by
+`tests/test_layout.py`, which fails when they disagree.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .errors import PromptkitError
-    from .expander import ExpandSettings, Expander, expand
-    from .prompts import Blocklist
-    from .types import Expansion
-    from .backends.base import RenderSettings
-    from .comparison import Comparison, compare
-    from .metadata import ImageMetadata, read_png
-    from .rendering import RenderedImage, RenderResult, render
-    from .reproduction import reproduce
-    from .index import Index, search
-    from .suggestions import suggest
-    from .types import SearchHit, Suggestion
-
-_LAZY = {
-    "expand": ("expander", "expand"),
-    "Expander": ("expander", "Expander"),
-    "ExpandSettings": ("expander", "ExpandSettings"),
-    "Expansion": ("types", "Expansion"),
-    "Blocklist": ("prompts", "Blocklist"),
-    "PromptkitError": ("errors", "PromptkitError"),
-    "train": ("training", "train"),
-    "TrainConfig": ("training", "TrainConfig"),
-    "evaluate": ("evaluation", "evaluate"),
-    "render": ("rendering", "render"),
-    "RenderResult": ("rendering", "RenderResult"),
-    "RenderedImage": ("rendering", "RenderedImage"),
-    "RenderSettings": ("backends.base", "RenderSettings"),
-    "compare": ("comparison", "compare"),
-    "Comparison": ("comparison", "Comparison"),
-    "reproduce": ("reproduction", "reproduce"),
-    "read_png": ("metadata", "read_png"),
-    "ImageMetadata": ("metadata", "ImageMetadata"),
-    "Index": ("index", "Index"),
-    "search": ("index", "search"),
-    "suggest": ("suggestions", "suggest"),
-    "SearchHit": ("types", "SearchHit"),
-    "Suggestion": ("types", "Suggestion"),
+# public name -> module that defines it
+_PUBLIC = {
+    "expand": "expansion.expander",
+    "Expander": "expansion.expander",
+    "ExpandSettings": "expansion.settings",
+    "Expansion": "expansion.result",
+    "Blocklist": "core.text",
+    "PromptkitError": "core.errors",
+    "train": "training.prompt_model",
+    "TrainConfig": "training.prompt_model",
+    "evaluate": "evaluation.expansion",
+    "render": "rendering.renderer",
+    "RenderResult": "rendering.renderer",
+    "RenderedImage": "rendering.renderer",
+    "RenderSettings": "rendering.settings",
+    "compare": "rendering.comparison",
+    "Comparison": "rendering.comparison",
+    "reproduce": "rendering.reproduction",
+    "read_png": "rendering.metadata",
+    "ImageMetadata": "rendering.metadata",
+    "Index": "retrieval.index",
+    "search": "retrieval.index",
+    "suggest": "retrieval.suggest",
+    "SearchHit": "retrieval.results",
+    "Suggestion": "retrieval.results",
 }
 
-__all__ = ["__version__", *_LAZY]
+if TYPE_CHECKING:  # pragma: no cover - kept equal to _PUBLIC by tests/test_layout.py
+    from .core.errors import PromptkitError
+    from .core.text import Blocklist
+    from .evaluation.expansion import evaluate
+    from .expansion.expander import Expander, expand
+    from .expansion.result import Expansion
+    from .expansion.settings import ExpandSettings
+    from .rendering.comparison import Comparison, compare
+    from .rendering.metadata import ImageMetadata, read_png
+    from .rendering.renderer import RenderedImage, RenderResult, render
+    from .rendering.reproduction import reproduce
+    from .rendering.settings import RenderSettings
+    from .retrieval.index import Index, search
+    from .retrieval.results import SearchHit, Suggestion
+    from .retrieval.suggest import suggest
+    from .training.prompt_model import TrainConfig, train
+
+__all__ = ["__version__", *_PUBLIC]
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        module_name, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f".{module_name}", __name__), attribute)
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
     raise AttributeError(f"module 'promptkit' has no attribute {name!r}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Group
 from rich.text import Text
 
-from .types import Expansion
+from .expansion.result import Expansion
+from .retrieval.results import Suggestion
 
 MODIFIER_STYLES = ("bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue")
 
@@ -130,7 +131,7 @@ def search_table(hits):
     """Search hits as a table: rank, score, prompt (modifiers dimmed)."""
     from rich.table import Table
 
-    title = f"{len(hits)} similar prompts" + (f" · index {hits[0].index}" if hits else "")
+    title = f"{len(hits)} similar prompts" + (f" · index {hits[0].index_name}" if hits else "")
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("score", justify="right")
@@ -147,7 +148,6 @@ def suggestions_table(suggestions, title: str | None = None):
     """Suggestions grouped by category (categories ordered by their best suggestion)."""
     from rich.table import Table
 
-    from .suggestions import group_by_category
 
     table = Table(title=title or f"{len(suggestions)} suggested modifiers", show_lines=False)
     table.add_column("category", style="bold")
@@ -159,3 +159,11 @@ def suggestions_table(suggestions, title: str | None = None):
         for i, s in enumerate(items):
             table.add_row(group if i == 0 else "", Text(s.modifier, style=style), f"{s.score:.3f}", str(s.count))
     return table
+
+
+def group_by_category(suggestions: list[Suggestion]) -> dict[str, list[Suggestion]]:
+    """Suggestions per category, categories in the order of their best suggestion."""
+    groups: dict[str, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        groups.setdefault(suggestion.category, []).append(suggestion)
+    return groups

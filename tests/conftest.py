@@ -39,7 +39,7 @@ def corpus_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, corpus_file) -> Path:
     """A 2-layer, 64-wide GPT-2 trained for a few hundred steps on the synthetic corpus."""
-    from promptkit.training import TrainConfig, train
+    from promptkit.training.prompt_model import TrainConfig, train
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     train(TrainConfig(sources=[str(corpus_file)], out=out, size="micro", epochs=6, batch_size=16, val_percent=10, seed=0))
@@ -60,7 +60,7 @@ def isolated_env(monkeypatch, tmp_path):
 @pytest.fixture(scope="session")
 def minilm():
     """The real default embedder (all-MiniLM-L6-v2, packaged), loaded once per session."""
-    from promptkit.embedding import get_embedder
+    from promptkit.retrieval.embedding import get_embedder
 
     return get_embedder()
 
@@ -74,7 +74,7 @@ def tiny_embedder(tmp_path_factory) -> Path:
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from promptkit.embedding import packaged_model_path
+    from promptkit.retrieval.embedding import packaged_model_path
 
     root = tmp_path_factory.mktemp("embedders")
     tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_path()))
@@ -91,7 +91,7 @@ def tiny_embedder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, minilm, corpus_file) -> Path:
     """An index over the synthetic corpus built once with MiniLM; copy it with `use_index`."""
-    from promptkit.index import Index
+    from promptkit.retrieval.index import Index
 
     data = tmp_path_factory.mktemp("index-data")
     old = os.environ.get("PROMPTKIT_DATA_DIR")
@@ -111,7 +111,7 @@ def use_index(built_index):
     """The session's synthetic index, copied into this test's own data folder."""
     import shutil
 
-    from promptkit import config
+    from promptkit.core import config
 
     target = config.indexes_dir() / built_index.name
     shutil.copytree(built_index, target)
@@ -127,7 +127,7 @@ def require_shared_data() -> Path:
 @pytest.fixture(scope="session")
 def tiny_sd(tmp_path_factory) -> Path:
     """A tiny randomly initialised SD-2-shaped diffusers folder (64x64; renders noise in ~0.1 s)."""
-    from promptkit.backends.tiny import save_tiny_pipeline
+    from promptkit.rendering.backends.tiny import save_tiny_pipeline
 
     return save_tiny_pipeline(tmp_path_factory.mktemp("sd") / "tiny-sd")
 

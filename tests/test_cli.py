@@ -50,8 +50,8 @@ def test_expand_preview_highlights_added_modifiers(tiny_model):
 
     from rich.console import Console
 
+    from promptkit.expansion.result import Expansion
     from promptkit.preview import expansions_renderable
-    from promptkit.types import Expansion
 
     exp = Expansion(prompt="a cat", expanded="a cat, 8k, oil painting", added=("8k", "oil painting"), seed=1, model="m", clip_tokens=8)
     buffer = StringIO()
@@ -129,7 +129,7 @@ def test_public_functions_are_not_shadowed_by_their_modules():
     """Importing a submodule sets it as a package attribute; no API name may be a module's name."""
     code = (
         "import promptkit, types\n"
-        "import promptkit.suggestions, promptkit.rendering, promptkit.comparison, promptkit.index\n"
+        "import promptkit.retrieval.suggest, promptkit.rendering.renderer, promptkit.rendering.comparison, promptkit.retrieval.index\n"
         "names = ['expand', 'suggest', 'search', 'render', 'compare', 'reproduce', 'train', 'evaluate']\n"
         "print([n for n in names if isinstance(getattr(promptkit, n), types.ModuleType)])\n"
     )

@@ -3,13 +3,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import pixels
 from typer.testing import CliRunner
 
 import promptkit
 from promptkit.cli.app import app
-from promptkit.grid import grid_layout
-
-from conftest import pixels
+from promptkit.rendering.grid import grid_layout
 
 PROMPT = "oil painting of a cat sitting on a rainbow"
 

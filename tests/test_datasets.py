@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from promptkit.datasets import PromptRecord, heldout_bucket, is_heldout, read_prompts
-from promptkit.errors import DatasetError
+from promptkit.core.datasets import PromptRecord, heldout_bucket, is_heldout, read_prompts
+from promptkit.core.errors import DatasetError
 
 
 def test_reads_every_local_format(tmp_path):

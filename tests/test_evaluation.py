@@ -4,10 +4,11 @@ import pytest
 from typer.testing import CliRunner
 
 from promptkit.cli.app import app
-from promptkit.datasets import PromptRecord
-from promptkit.evaluation import EvalCase, NearestPromptModifiers, PopularModifiers, evaluate_expander, load_cases
-from promptkit.expander import ExpandSettings
-from promptkit.types import Expansion
+from promptkit.core.datasets import PromptRecord
+from promptkit.evaluation.baselines import NearestPromptModifiers, PopularModifiers
+from promptkit.evaluation.expansion import EvalCase, evaluate_expander, load_cases
+from promptkit.expansion.expander import ExpandSettings
+from promptkit.expansion.result import Expansion
 
 
 class FixedExpander:
@@ -29,7 +30,7 @@ class FixedExpander:
 def test_metrics_on_known_outputs():
     cases = [EvalCase("a cat", ("8k", "oil painting", "sharp focus", "watercolor"))]
     expander = FixedExpander([["8k", "oil painting", "nude"], ["8k", "8 K", "blue"]])
-    row = evaluate_expander(expander, cases, 2, 0, lambda n: ExpandSettings(n=n))
+    row = evaluate_expander(expander, cases, 0, ExpandSettings(n=2))
     assert row.expansions == 2 and row.keep_prompt == 1.0 and row.within_budget == 1.0
     assert row.mean_added == 3.0
     assert row.repeat_modifier == 0.5  # "8k" and "8 K" are the same modifier
@@ -41,7 +42,7 @@ def test_metrics_on_known_outputs():
 
 
 def test_metrics_without_references_have_no_precision():
-    row = evaluate_expander(FixedExpander([["8k"]]), [EvalCase("a cat", None)], 1, 0, lambda n: ExpandSettings(n=n))
+    row = evaluate_expander(FixedExpander([["8k"]]), [EvalCase("a cat", None)], 0, ExpandSettings(n=1))
     assert row.precision is None and row.recall is None
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from promptkit.errors import InputError, ModelLoadError
-from promptkit.expander import Expander, ExpandSettings, clean_modifiers, load_prompt_model, validate_prompt
-from promptkit.prompts import Blocklist, clip_token_count, normalize_modifier
+from promptkit.core.errors import InputError, ModelLoadError
+from promptkit.core.text import Blocklist, clip_token_count, normalize_modifier
+from promptkit.expansion.expander import Expander, ExpandSettings, clean_modifiers, load_prompt_model, validate_prompt
 
 PROMPT = "oil painting of a cat sitting on a rainbow"
 
@@ -53,7 +53,7 @@ def test_seed_is_drawn_and_reported_when_missing(expander):
 
 def test_same_seed_same_texts_in_a_fresh_process(expander, tiny_model):
     code = (
-        "import json, sys; from promptkit.expander import Expander, ExpandSettings;"
+        "import json, sys; from promptkit.expansion.expander import Expander, ExpandSettings;"
         f"e = Expander.load({str(tiny_model)!r});"
         f"print(json.dumps([r.expanded for r in e.expand({PROMPT!r}, seed=5, settings=ExpandSettings(n=3))]))"
     )
@@ -63,16 +63,16 @@ def test_same_seed_same_texts_in_a_fresh_process(expander, tiny_model):
 
 
 def test_variants_come_from_one_batched_sampling_loop(expander, monkeypatch):
-    import promptkit.expander as module
+    import promptkit.expansion.expander as module
 
     batches = []
-    original = module._sample
+    original = module.sample
 
     def counting(model, ids, count, *args):
         batches.append(count)
         return original(model, ids, count, *args)
 
-    monkeypatch.setattr(module, "_sample", counting)
+    monkeypatch.setattr(module, "sample", counting)
     expander.expand(PROMPT, seed=1, settings=ExpandSettings(n=8))
     assert batches[0] == 8
     assert len(batches) == 1 or all(c < 8 for c in batches[1:])  # retries only re-sample empty variants
@@ -81,16 +81,16 @@ def test_variants_come_from_one_batched_sampling_loop(expander, monkeypatch):
 def test_sampling_respects_top_k_and_top_p():
     import torch
 
-    from promptkit.expander import _pick_tokens
+    from promptkit.expansion.sampling import pick_tokens
 
     logits = torch.tensor([[5.0, 4.0, 3.0, -1.0, -2.0]] * 200)
     gen = torch.Generator().manual_seed(0)
-    top2 = set(_pick_tokens(logits, ExpandSettings(top_k=2, top_p=1.0), gen))
+    top2 = set(pick_tokens(logits, ExpandSettings(top_k=2, top_p=1.0), gen))
     assert top2 == {0, 1}
-    greedy = set(_pick_tokens(logits, ExpandSettings(top_k=0, top_p=0.01), gen))
+    greedy = set(pick_tokens(logits, ExpandSettings(top_k=0, top_p=0.01), gen))
     assert greedy == {0}
-    again = _pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
-    assert again == _pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
+    again = pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
+    assert again == pick_tokens(logits, ExpandSettings(), torch.Generator().manual_seed(3))
 
 
 def test_empty_results_are_retried_a_bounded_number_of_times(expander, monkeypatch):
@@ -102,11 +102,11 @@ def test_empty_results_are_retried_a_bounded_number_of_times(expander, monkeypat
         return next(outputs)
 
     monkeypatch.setattr(expander, "_generate", fake_generate)
-    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=1, max_retries=3, modifiers=0))
+    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=1, max_retries=3, min_modifiers=0))
     assert result[0].added == ("8k", "detailed") and len(seeds) == 3 and len(set(seeds)) == 3
 
     monkeypatch.setattr(expander, "_generate", lambda prompt, count, seed, settings: [("", True)] * count)
-    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=2, max_retries=2, modifiers=0))
+    result = expander.expand("a cat", seed=7, settings=ExpandSettings(n=2, max_retries=2, min_modifiers=0))
     assert [r.expanded for r in result] == ["a cat", "a cat"]
 
 
@@ -115,7 +115,7 @@ def test_blocklist_and_duplicates_are_dropped(expander, monkeypatch):
         expander, "_generate",
         lambda prompt, count, seed, settings: [("oil painting, nude, 8k, 8 K, covered in blood, my clown, sharp focus", True)] * count,
     )
-    settings = ExpandSettings(n=1, blocklist=Blocklist.build(["clown"]), modifiers=0)
+    settings = ExpandSettings(n=1, blocklist=Blocklist.build(["clown"]), min_modifiers=0)
     result = expander.expand("a cat, oil painting", seed=1, settings=settings)[0]
     assert result.added == ("8k", "sharp focus")
     assert result.blocked == 3
@@ -124,10 +124,10 @@ def test_blocklist_and_duplicates_are_dropped(expander, monkeypatch):
 def test_budget_trims_at_modifier_boundaries(expander, monkeypatch):
     long_text = ", ".join(f"very long modifier phrase number {i}" for i in range(40))
     monkeypatch.setattr(expander, "_generate", lambda prompt, count, seed, settings: [(long_text, True)] * count)
-    trimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(modifiers=0))[0]
+    trimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(min_modifiers=0))[0]
     assert trimmed.clip_tokens <= 77 and trimmed.trimmed > 0
     assert all(m.startswith("very long modifier phrase number") for m in trimmed.added)
-    untrimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(clip_budget=None, modifiers=0))[0]
+    untrimmed = expander.expand(PROMPT, seed=1, settings=ExpandSettings(clip_budget=None, min_modifiers=0))[0]
     assert len(untrimmed.added) == 40 and untrimmed.clip_tokens > 77
 
 
@@ -142,18 +142,18 @@ def test_clean_modifiers(text, finished, expected):
     assert clean_modifiers(text, finished) == expected
 
 
-@pytest.mark.parametrize("settings, message", [
-    (ExpandSettings(n=0), "n must be between 1"),
-    (ExpandSettings(n=-2), "n must be between 1"),
-    (ExpandSettings(temperature=0), "temperature must be greater than 0"),
-    (ExpandSettings(temperature=-1.0), "temperature must be greater than 0"),
-    (ExpandSettings(top_p=0), "top-p"),
-    (ExpandSettings(top_k=-1), "top-k"),
-    (ExpandSettings(max_new_tokens=0), "max new tokens"),
+@pytest.mark.parametrize("fields, message", [
+    ({"n": 0}, "n must be between 1"),
+    ({"n": -2}, "n must be between 1"),
+    ({"temperature": 0}, "temperature must be greater than 0"),
+    ({"temperature": -1.0}, "temperature must be greater than 0"),
+    ({"top_p": 0}, "top-p"),
+    ({"top_k": -1}, "top-k"),
+    ({"max_new_tokens": 0}, "max new tokens"),
 ])
-def test_bad_settings_are_one_line_errors(settings, message):
+def test_bad_settings_are_one_line_errors_on_creation(fields, message):
     with pytest.raises(InputError, match=message) as info:
-        settings.validate()
+        ExpandSettings(**fields)
     assert "\n" not in str(info.value)
 
 
@@ -165,7 +165,7 @@ def test_bad_settings_are_one_line_errors(settings, message):
 ])
 def test_bad_prompts_are_one_line_errors(prompt, message):
     with pytest.raises(InputError, match=message) as info:
-        validate_prompt(prompt)
+        validate_prompt(prompt, clip_budget=77)
     assert "\n" not in str(info.value)
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from promptkit.errors import InputError
-from promptkit.files import atomic_write_bytes, ensure_output_dir, slugify
+from promptkit.core.errors import InputError
+from promptkit.core.files import atomic_write_bytes, ensure_output_dir, slugify
 
 
 @pytest.mark.parametrize("text, slug", [
@@ -45,7 +45,7 @@ def test_output_dir_is_created_or_refused_in_one_line(tmp_path):
 
 
 def test_replaced_folder_swaps_whole_or_not_at_all(tmp_path):
-    from promptkit.files import replaced_folder
+    from promptkit.core.files import replaced_folder
 
     out = tmp_path / "artifact"
     out.mkdir()

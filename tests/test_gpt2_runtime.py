@@ -4,8 +4,8 @@ import json
 
 import torch
 
-from promptkit import gpt2_runtime
-from promptkit.expander import Expander, ExpandSettings, load_prompt_model
+from promptkit.expansion import gpt2_runtime
+from promptkit.expansion.expander import Expander, ExpandSettings, load_prompt_model
 
 
 def test_logits_and_cached_steps_match_transformers(tiny_model):

@@ -1,7 +1,7 @@
 import pytest
 from PIL import Image
 
-from promptkit.grid import MAX_CAPTION_LINES, Caption, _font, grid_layout, make_grid, wrap_caption
+from promptkit.rendering.grid import MAX_CAPTION_LINES, Caption, _font, grid_layout, make_grid, wrap_caption
 
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255), (255, 0, 255)]
 

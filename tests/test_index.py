@@ -5,10 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from promptkit import config
-from promptkit.datasets import PromptRecord, clean_prompts, read_prompts_lenient
-from promptkit.errors import DatasetError, InputError, SearchIndexError
-from promptkit.index import Index, get_index, list_indexes, most_recent_index, prompt_modifiers, remove_index, search
+from promptkit.core import config
+from promptkit.core.datasets import PromptRecord, clean_prompts, read_prompts_lenient
+from promptkit.core.errors import DatasetError, InputError, SearchIndexError
+from promptkit.modifiers.stats import prompt_modifiers
+from promptkit.retrieval.index import Index, get_index, search
+from promptkit.retrieval.store import list_indexes, most_recent_index, remove_index
 
 
 def write(path, text):
@@ -22,7 +24,7 @@ def test_search_finds_related_prompts_best_first(use_index):
     assert "fox" in hits[0].prompt
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
-    assert [h.rank for h in hits] == [1, 2, 3, 4, 5] and hits[0].index == "synthetic"
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5] and hits[0].index_name == "synthetic"
     assert set(hits[0].modifiers) == set(prompt_modifiers(hits[0].prompt))
 
 
@@ -82,7 +84,7 @@ def test_cleaning_counts_and_nsfw(tmp_path, minilm):
 
 
 def test_heldout_bucket_is_excluded_on_request(tmp_path, minilm):
-    from promptkit.datasets import is_heldout
+    from promptkit.core.datasets import is_heldout
 
     lines = [f"a cat number {i}, oil painting" for i in range(60)]
     source = write(tmp_path / "p.txt", "\n".join(lines))
@@ -178,7 +180,7 @@ def test_bad_names_and_k(use_index):
 
 def test_multi_process_encoding_matches_single_process(tiny_embedder):
     """The path for big builds: sentence-transformers' multi-process pool (2 CPU workers)."""
-    from promptkit.embedding import EmbedSettings, Embedder
+    from promptkit.retrieval.embedding import Embedder, EmbedSettings
 
     texts = [f"a cat number {i}, oil painting, {'8k ' * (i % 5)}" for i in range(40)]
     single = Embedder.load(str(tiny_embedder), EmbedSettings(chunk=16)).encode(texts)

@@ -2,15 +2,14 @@ import json
 
 import numpy as np
 import pytest
+from conftest import pixels
 from PIL import Image
 from typer.testing import CliRunner
 
 import promptkit
 from promptkit.cli.app import app
-from promptkit.errors import InputError
-from promptkit.metadata import ImageMetadata, parse_a1111, png_bytes, read_png
-
-from conftest import pixels
+from promptkit.core.errors import InputError
+from promptkit.rendering.metadata import ImageMetadata, parse_a1111, png_bytes, read_png
 
 META = ImageMetadata(
     prompt="oil painting of a cat, 8k, by greg rutkowski", negative="blurry, low quality", seed=42, steps=25,

@@ -3,9 +3,8 @@
 import os
 
 import nbformat
-from nbclient import NotebookClient
-
 from conftest import ROOT
+from nbclient import NotebookClient
 
 NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"
 

@@ -1,10 +1,19 @@
 import pytest
 
-from promptkit.prompts import (
-    Blocklist, clip_token_count, dedupe_modifiers, is_punctuation_only, join_prompt, normalize_commas,
-    normalize_modifier, normalize_whitespace, split_modifiers, split_prompt, trim_to_budget,
+from promptkit.core.errors import InputError
+from promptkit.core.text import (
+    Blocklist,
+    clip_token_count,
+    dedupe_modifiers,
+    is_punctuation_only,
+    join_prompt,
+    normalize_commas,
+    normalize_modifier,
+    normalize_whitespace,
+    split_modifiers,
+    split_prompt,
+    trim_to_budget,
 )
-from promptkit.errors import InputError
 
 
 @pytest.mark.parametrize("raw, expected", [

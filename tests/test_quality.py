@@ -5,8 +5,9 @@
 
 import pytest
 
-from promptkit.evaluation import NearestPromptModifiers, PopularModifiers, baseline_training_records, evaluate_expander, load_cases
-from promptkit.expander import ExpandSettings, get_expander
+from promptkit.evaluation.baselines import NearestPromptModifiers, PopularModifiers, baseline_training_records
+from promptkit.evaluation.expansion import evaluate_expander, load_cases
+from promptkit.expansion.expander import ExpandSettings, get_expander
 from tests.conftest import require_shared_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -17,7 +18,7 @@ def test_shipped_model_meets_the_bars_and_beats_both_baselines():
     pairs = str(data / "podvodka-pairs" / "pairs.jsonl")
     cases = load_cases(pairs, heldout_percent=10)
     settings = ExpandSettings(n=4)
-    model = evaluate_expander(get_expander("embedded"), cases, 4, 0, lambda n: settings)
+    model = evaluate_expander(get_expander("embedded"), cases, 0, settings)
     assert model.keep_prompt >= 0.99
     assert model.within_budget == 1.0
     assert model.mean_added >= 4
@@ -25,11 +26,11 @@ def test_shipped_model_meets_the_bars_and_beats_both_baselines():
     assert model.distinct_2 >= 0.5
     assert model.blocklisted == 0
     training = baseline_training_records([pairs, str(data / "diffusiondb-imagereward" / "train_prompts_sfw.txt")], 10)
-    popular = evaluate_expander(PopularModifiers(training, k=round(model.mean_added)), cases, 4, 0, lambda n: settings)
-    nearest = evaluate_expander(NearestPromptModifiers(training), cases, 4, 0, lambda n: settings)
+    popular = evaluate_expander(PopularModifiers(training, k=round(model.mean_added)), cases, 0, settings)
+    nearest = evaluate_expander(NearestPromptModifiers(training), cases, 0, settings)
     assert model.precision > popular.precision
     assert model.precision > nearest.precision
     # The baselines learnt from the pairs alone (the ranker's data) are stronger here; still beaten.
     pairs_only = baseline_training_records([pairs], 10)
     for baseline in (PopularModifiers(pairs_only, k=round(model.mean_added)), NearestPromptModifiers(pairs_only)):
-        assert model.precision > evaluate_expander(baseline, cases, 4, 0, lambda n: settings).precision
+        assert model.precision > evaluate_expander(baseline, cases, 0, settings).precision

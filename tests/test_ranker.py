@@ -4,10 +4,11 @@ import random
 import numpy as np
 import pytest
 
-from promptkit.errors import InputError, ModelLoadError
-from promptkit.expander import Expander, ExpandSettings, RankerPool, choose_modifiers
-from promptkit.ranker import RankerConfig, load_ranker, precision_at, prompt_features, train_ranker
-from promptkit.suggestions import Suggester
+from promptkit.core.errors import InputError, ModelLoadError
+from promptkit.expansion.expander import Expander, ExpandSettings, RankerPool, choose_modifiers
+from promptkit.modifiers.ranker import load_ranker, prompt_features
+from promptkit.retrieval.suggest import Suggester
+from promptkit.training.ranker import RankerConfig, precision_at, train_ranker
 
 ANIMALS = ["dog", "cat", "fox", "owl", "horse", "bear", "wolf", "deer", "rabbit", "lion"]
 
@@ -92,13 +93,13 @@ def pool(probabilities):
 
 def test_choose_modifiers_keeps_the_confident_ones_own_first():
     probs = {"8k": 0.5, "highly detailed": 0.4, "sharp focus": 0.2, "bokeh": 0.05, "film grain": 0.01}
-    settings = ExpandSettings(rerank_temperature=0, modifiers=2, max_modifiers=10, min_probability=0.1)
+    settings = ExpandSettings(rerank_temperature=0, min_modifiers=2, max_modifiers=10, min_probability=0.1)
     kept = choose_modifiers(["sharp focus", "my odd phrase"], pool(probs), settings, random.Random(0))
     assert kept == ["sharp focus", "8k", "highly detailed"]  # the variant's own first, in its order
     # At least `modifiers`, even when few are confident; at most `max_modifiers`.
-    few = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, modifiers=4, min_probability=0.45), random.Random(0))
+    few = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, min_modifiers=4, min_probability=0.45), random.Random(0))
     assert few == ["8k", "highly detailed", "sharp focus", "bokeh"]
-    capped = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, modifiers=1, max_modifiers=2, min_probability=0), random.Random(0))
+    capped = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, min_modifiers=1, max_modifiers=2, min_probability=0), random.Random(0))
     assert capped == ["8k", "highly detailed"]
     # Modifiers the prompt already has are not added again.
     assert "8k" not in choose_modifiers([], pool(probs), settings, random.Random(0), existing=["a cat", "8k"])
@@ -106,7 +107,7 @@ def test_choose_modifiers_keeps_the_confident_ones_own_first():
 
 def test_choose_modifiers_noise_is_seeded_and_varies_between_variants():
     probs = {f"modifier {i}": 0.2 - i * 0.005 for i in range(30)}
-    settings = ExpandSettings(rerank_temperature=1.0, modifiers=5, max_modifiers=5)
+    settings = ExpandSettings(rerank_temperature=1.0, min_modifiers=5, max_modifiers=5)
     picks = [tuple(choose_modifiers([], pool(probs), settings, random.Random(f"7:{i}"))) for i in range(4)]
     assert picks[0] == tuple(choose_modifiers([], pool(probs), settings, random.Random("7:0")))
     assert len(set(picks)) > 1
@@ -116,13 +117,13 @@ def test_expander_reranks_with_the_given_ranker(tiny_model, trained):
     _, ranker = trained
     expander = Expander.load(tiny_model)
     expander._ranker = ranker
-    settings = ExpandSettings(n=4, rerank_temperature=0, modifiers=3, min_probability=0.5)
+    settings = ExpandSettings(n=4, rerank_temperature=0, min_modifiers=3, min_probability=0.5)
     results = expander.expand("a photo of a wolf", seed=1, settings=settings)
     for r in results:
         assert r.expanded.startswith("a photo of a wolf, ")
         assert {"photorealistic", "35mm", "highly detailed"} <= set(r.added)
         assert "oil on canvas" not in r.added
-    raw = expander.expand("a photo of a wolf", seed=1, settings=ExpandSettings(n=4, modifiers=0))
+    raw = expander.expand("a photo of a wolf", seed=1, settings=ExpandSettings(n=4, min_modifiers=0))
     assert all("photorealistic" not in r.added for r in raw)  # the tiny model never saw these words
 
 
@@ -130,14 +131,14 @@ def test_steering_modifiers_are_not_chosen_twice(tiny_model, trained):
     _, ranker = trained
     expander = Expander.load(tiny_model)
     expander._ranker = ranker
-    settings = ExpandSettings(n=4, steer=("photorealistic", "dramatic sky"), modifiers=4)
+    settings = ExpandSettings(n=4, steer=("photorealistic", "dramatic sky"), min_modifiers=4)
     for r in expander.expand("a photo of a wolf", seed=2, settings=settings):
         keys = [m.lower() for m in r.added]
         assert keys[:2] == ["photorealistic", "dramatic sky"] and len(keys) == len(set(keys)) >= 4
 
 
 def test_suggester_uses_the_ranker(trained):
-    from promptkit.lexicon import get_lexicon
+    from promptkit.modifiers.lexicon import get_lexicon
 
     _, ranker = trained
     suggester = Suggester(None, get_lexicon(), ranker=ranker)
@@ -146,7 +147,7 @@ def test_suggester_uses_the_ranker(trained):
 
 
 def test_shipped_ranker_loads_and_prefers_fitting_modifiers():
-    from promptkit.ranker import get_ranker
+    from promptkit.modifiers.ranker import get_ranker
 
     ranker = get_ranker()
     assert len(ranker.modifiers) >= 100 and ranker.meta["heldout_percent"] == 10
@@ -157,7 +158,7 @@ def test_shipped_ranker_loads_and_prefers_fitting_modifiers():
 
 
 def test_promptkit_ranker_variable_selects_another_ranker(trained, monkeypatch):
-    from promptkit.ranker import get_ranker
+    from promptkit.modifiers.ranker import get_ranker
 
     monkeypatch.setenv("PROMPTKIT_RANKER", str(trained[0].out))
     assert len(get_ranker().modifiers) == 5
@@ -185,8 +186,8 @@ def test_train_ranker_cli_writes_the_ranker(tmp_path):
 def test_shipped_ranker_beats_popularity_on_heldout_pairs():
     """Precision@4 on the 985 held-out podvodka pairs (never trained on), against the 4 modifiers
     most common in the same training pairs."""
-    from promptkit.evaluation import load_cases
-    from promptkit.ranker import get_ranker
+    from promptkit.evaluation.expansion import load_cases
+    from promptkit.modifiers.ranker import get_ranker
     from tests.conftest import require_shared_data
 
     pairs = str(require_shared_data() / "podvodka-pairs" / "pairs.jsonl")

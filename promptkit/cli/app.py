@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from .. import __version__
+from ..core.version import __version__
 from . import (
-    compare_cmd, eval_cmd, eval_suggest_cmd, expand_cmd, index_cmd, info_cmd, render_cmd, reproduce_cmd, search_cmd,
-    suggest_cmd, train_cmd, train_ranker_cmd,
+    compare_cmd,
+    eval_cmd,
+    eval_suggest_cmd,
+    expand_cmd,
+    index_cmd,
+    info_cmd,
+    render_cmd,
+    reproduce_cmd,
+    search_cmd,
+    suggest_cmd,
+    train_cmd,
+    train_ranker_cmd,
 )
 
 app = typer.Typer(

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..errors import InputError, PromptkitError
+from ..core.errors import InputError, PromptkitError
 
 
 def stdout_console(min_width: int | None = None) -> Console:
@@ -44,7 +44,7 @@ def read_prompt_lines(file: Path | None, prompts: list[str] | None) -> list[str]
     if prompts:
         return list(prompts)
     if file is not None and str(file) != "-":
-        from ..datasets import read_lines
+        from ..core.datasets import read_lines
 
         try:
             lines = read_lines(file)

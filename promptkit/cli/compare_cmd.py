@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,34 +14,34 @@ from .common import cli_errors, stdout_console
 def compare(
     prompt: str = typer.Argument(..., help="The short prompt to expand and compare."),
     n: int = typer.Option(3, "--n", "-n", help="Expansions to render beside the short prompt."),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Seed for the expansion and the images. Drawn and shown if omitted."),
-    seeds: Optional[str] = typer.Option(None, "--seeds", help="Several image seeds, one grid row each, e.g. 1,2,3."),
-    expand_model: Optional[str] = typer.Option(None, "--expand-model", help="Prompt model for the expansions: 'embedded' (default), a folder or a hub id."),
-    model: Optional[str] = opt.MODEL,
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Seed for the expansion and the images. Drawn and shown if omitted."),
+    seeds: str | None = typer.Option(None, "--seeds", help="Several image seeds, one grid row each, e.g. 1,2,3."),
+    expand_model: str | None = typer.Option(None, "--expand-model", help="Prompt model for the expansions: 'embedded' (default), a folder or a hub id."),
+    model: str | None = opt.MODEL,
     steps: int = opt.STEPS,
     guidance: float = opt.GUIDANCE,
-    width: Optional[int] = opt.WIDTH,
-    height: Optional[int] = opt.HEIGHT,
+    width: int | None = opt.WIDTH,
+    height: int | None = opt.HEIGHT,
     negative: str = opt.NEGATIVE,
     scheduler: str = opt.SCHEDULER,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the grid, images and summary (default: out/compare-PROMPT-seedN)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Images per pipeline call (default: all in one call)."),
-    device: Optional[str] = opt.DEVICE,
-    dtype: Optional[str] = opt.DTYPE,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the grid, images and summary (default: out/compare-PROMPT-seedN)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Images per pipeline call (default: all in one call)."),
+    device: str | None = opt.DEVICE,
+    dtype: str | None = opt.DTYPE,
     offload: bool = opt.OFFLOAD,
     vae_slicing: bool = opt.VAE_SLICING,
     vae_tiling: bool = opt.VAE_TILING,
-    config: Optional[str] = opt.CONFIG,
+    config: str | None = opt.CONFIG,
     as_json: bool = opt.JSON,
     no_preview: bool = opt.NO_PREVIEW,
 ) -> None:
     """Expand a prompt, render it and its expansions with the same seeds, and write a labelled grid."""
     with cli_errors():
-        from ..comparison import compare as run_compare
-        from ..expander import ExpandSettings, resolve_seed, validate_prompt
-        from ..files import ensure_output_dir, slugify
+        from ..core.files import ensure_output_dir, slugify
+        from ..expansion.expander import ExpandSettings, resolve_seed, validate_prompt
+        from ..rendering.comparison import compare as run_compare
 
-        expand_settings = ExpandSettings(n=n).validate()
+        expand_settings = ExpandSettings(n=n)
         validate_prompt(prompt, expand_settings.clip_budget)
         settings = opt.settings_from_options(steps, guidance, width, height, negative, scheduler)
         seed_list = opt.parse_seeds(seeds) if seeds is not None else None

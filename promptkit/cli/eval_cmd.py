@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
-from ..expander import ExpandSettings
+from ..expansion.expander import ExpandSettings
 from .common import cli_errors, stderr_console, stdout_console
 
 _DEFAULTS = ExpandSettings()
@@ -15,29 +14,29 @@ _DEFAULTS = ExpandSettings()
 
 def evaluate(
     source: str = typer.Argument(..., help="Short prompts: a txt file (one a line) or a pairs file with short and long prompts."),
-    model: Optional[List[str]] = typer.Option(None, "--model", "-m", help="Expander model(s) to evaluate (repeatable; default: embedded)."),
-    baseline_data: Optional[List[str]] = typer.Option(None, "--baseline-data", help="Training prompts for the two baselines (repeatable)."),
-    heldout_percent: Optional[float] = typer.Option(None, "--heldout-percent", help="Use only rows in this held-out hash bucket (the one `train --val-percent` kept out)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate at most this many prompts."),
+    model: list[str] | None = typer.Option(None, "--model", "-m", help="Expander model(s) to evaluate (repeatable; default: embedded)."),
+    baseline_data: list[str] | None = typer.Option(None, "--baseline-data", help="Training prompts for the two baselines (repeatable)."),
+    heldout_percent: float | None = typer.Option(None, "--heldout-percent", help="Use only rows in this held-out hash bucket (the one `train --val-percent` kept out)."),
+    limit: int | None = typer.Option(None, "--limit", help="Evaluate at most this many prompts."),
     n: int = typer.Option(4, "--n", "-n", help="Variants per prompt (distinct-2 is measured across them)."),
     seed: int = typer.Option(0, "--seed", "-s", help="Seed for every expansion call."),
     temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
     top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
     top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
-    modifiers: int = typer.Option(_DEFAULTS.modifiers, "--modifiers", help="Fewest modifiers each variant keeps after reranking (0: evaluate the raw model output only)."),
+    modifiers: int = typer.Option(_DEFAULTS.min_modifiers, "--modifiers", help="Fewest modifiers each variant keeps after reranking (0: evaluate the raw model output only)."),
     rerank_temperature: float = typer.Option(_DEFAULTS.rerank_temperature, "--rerank-temperature"),
     suggest: bool = typer.Option(False, "--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest)."),
     suggest_k: int = typer.Option(3, "--suggest-k", help="Suggestions steering each expansion (with --suggest)."),
-    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index for --suggest (build it with --exclude-heldout; default: the most recent, else the lexicon)."),
+    index: str | None = typer.Option(None, "--index", "-i", help="Index for --suggest (build it with --exclude-heldout; default: the most recent, else the lexicon)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Measure expanders: prompt kept, CLIP budget, added modifiers, repeats, diversity, blocklist, precision/recall."""
     with cli_errors():
-        from ..evaluation import evaluate as run_evaluation
+        from ..evaluation.expansion import evaluate as run_evaluation
 
         settings = ExpandSettings(
-            n=n, temperature=temperature, top_k=top_k, top_p=top_p, modifiers=modifiers, rerank_temperature=rerank_temperature,
-        ).validate()
+            n=n, temperature=temperature, top_k=top_k, top_p=top_p, min_modifiers=modifiers, rerank_temperature=rerank_temperature,
+        )
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:
@@ -72,7 +71,7 @@ def report_table(report):
         table.add_column(title, justify="left" if title == "expander" else "right")
     for row in report.rows:
         cells = [row.expander]
-        for title, key in columns[1:]:
+        for _title, key in columns[1:]:
             value = getattr(row, key)
             if value is None:
                 cells.append("-")

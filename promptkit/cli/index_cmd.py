@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -39,12 +38,12 @@ def _callback(bar):
 
 @app.command("build")
 def build(
-    sources: List[str] = typer.Argument(..., help="Prompt datasets: csv/tsv/jsonl/parquet/txt files or hub dataset ids (e.g. Gustavosta/Stable-Diffusion-Prompts)."),
-    name: Optional[str] = typer.Option(None, "--name", "-n", help="Index name (default: the first source's file name)."),
-    column: Optional[str] = typer.Option(None, "--column", "-c", help="Prompt column (default: detected)."),
-    embedder: Optional[str] = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2, offline)."),
+    sources: list[str] = typer.Argument(..., help="Prompt datasets: csv/tsv/jsonl/parquet/txt files or hub dataset ids (e.g. Gustavosta/Stable-Diffusion-Prompts)."),
+    name: str | None = typer.Option(None, "--name", "-n", help="Index name (default: the first source's file name)."),
+    column: str | None = typer.Option(None, "--column", "-c", help="Prompt column (default: detected)."),
+    embedder: str | None = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2, offline)."),
     keep_nsfw: bool = typer.Option(False, "--keep-nsfw", help="Keep prompts matching the sexual/gore blocklist (flagged, hidden from search unless asked)."),
-    exclude_heldout: Optional[float] = typer.Option(None, "--exclude-heldout", help="Leave out this percent hash bucket (the one eval uses) to keep evaluation honest."),
+    exclude_heldout: float | None = typer.Option(None, "--exclude-heldout", help="Leave out this percent hash bucket (the one eval uses) to keep evaluation honest."),
     processes: int = typer.Option(1, "--processes", "-p", help="Encode with this many worker processes (sentence-transformers multi-process pool)."),
     exact: bool = typer.Option(False, "--exact", help="Plain float32 encoding without truncation (slower; the fast path is bf16, 77 tokens)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the same prompts and embedder were indexed already."),
@@ -52,7 +51,7 @@ def build(
 ) -> None:
     """Build (or rebuild) an index: clean, de-duplicate, embed and save prompts atomically."""
     with cli_errors():
-        from ..index import Index
+        from ..retrieval.index import Index
 
         with _progress_bar() as bar:
             try:
@@ -80,7 +79,7 @@ def build(
 def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a line.")) -> None:
     """List built indexes, newest first (the newest is the default for search and suggest)."""
     with cli_errors():
-        from ..index import list_indexes
+        from ..retrieval.store import list_indexes
 
         infos = list_indexes()
         if as_json:
@@ -107,11 +106,12 @@ def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a 
 def info(name: str = typer.Argument(..., help="Index name."), as_json: bool = typer.Option(False, "--json")) -> None:
     """Show an index's manifest: sources, embedder, sizes, cleaning counts."""
     with cli_errors():
-        from ..index import Index, index_info
+        from ..retrieval.index import Index
+        from ..retrieval.store import index_info
 
         summary = index_info(name)
         if summary.error:
-            from ..errors import SearchIndexError
+            from ..core.errors import SearchIndexError
 
             raise SearchIndexError(summary.error)
         manifest = Index.load(name).manifest
@@ -130,7 +130,7 @@ def info(name: str = typer.Argument(..., help="Index name."), as_json: bool = ty
 def remove(name: str = typer.Argument(..., help="Index name.")) -> None:
     """Delete an index."""
     with cli_errors():
-        from ..index import remove_index
+        from ..retrieval.store import remove_index
 
         path = remove_index(name)
         stdout_console().print(f"Removed index [bold]{name}[/] ({path}).")
@@ -139,14 +139,14 @@ def remove(name: str = typer.Argument(..., help="Index name.")) -> None:
 @app.command("lexicon")
 def lexicon(
     data: Path = typer.Argument(..., help="The public prompt data folder (podvodka-pairs, diffusiondb-*, lexica-modifier-counts, clip-interrogator-terms)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the lexicon (default: the shipped data/modifier-lexicon)."),
-    embedder: Optional[str] = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the lexicon (default: the shipped data/modifier-lexicon)."),
+    embedder: str | None = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2)."),
     max_modifiers: int = typer.Option(3000, "--max-modifiers", help="Keep this many of the most popular modifiers."),
     heldout_percent: float = typer.Option(10.0, "--heldout-percent", help="Leave this hash bucket out (the suggestion evaluation's)."),
 ) -> None:
     """Compute the shipped modifier lexicon (statistics, context vectors, categories; no prompt texts)."""
     with cli_errors():
-        from ..lexicon import build_lexicon
+        from ..training.lexicon import build_lexicon
 
         with _progress_bar() as bar:
             path = build_lexicon(data, out, embedder=embedder, max_modifiers=max_modifiers,

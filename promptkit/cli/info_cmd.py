@@ -12,7 +12,7 @@ from .common import cli_errors, stdout_console
 def info(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Show versions, the device renders would use, model settings, and data and cache locations."""
     with cli_errors():
-        from ..sysinfo import system_info
+        from ..core.sysinfo import system_info
 
         data = system_info()
         if as_json:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -16,32 +15,32 @@ PREVIEW_LIMIT = 8  # images drawn in the terminal; the rest are only listed
 
 
 def render(
-    prompts: Optional[List[str]] = typer.Argument(None, help="Prompts to render (or use --file, or pipe them in)."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Read prompts from a file, one a line ('-' for stdin)."),
-    model: Optional[str] = opt.MODEL,
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Seed for every prompt; the same seed and settings give the same pixels. Drawn and shown if omitted."),
+    prompts: list[str] | None = typer.Argument(None, help="Prompts to render (or use --file, or pipe them in)."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Read prompts from a file, one a line ('-' for stdin)."),
+    model: str | None = opt.MODEL,
+    seed: int | None = typer.Option(None, "--seed", "-s", help="Seed for every prompt; the same seed and settings give the same pixels. Drawn and shown if omitted."),
     steps: int = opt.STEPS,
     guidance: float = opt.GUIDANCE,
-    width: Optional[int] = opt.WIDTH,
-    height: Optional[int] = opt.HEIGHT,
+    width: int | None = opt.WIDTH,
+    height: int | None = opt.HEIGHT,
     negative: str = opt.NEGATIVE,
     scheduler: str = opt.SCHEDULER,
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the PNGs (created if needed)."),
     batch_size: int = typer.Option(4, "--batch-size", help="Prompts per pipeline call."),
-    device: Optional[str] = opt.DEVICE,
-    dtype: Optional[str] = opt.DTYPE,
+    device: str | None = opt.DEVICE,
+    dtype: str | None = opt.DTYPE,
     offload: bool = opt.OFFLOAD,
     vae_slicing: bool = opt.VAE_SLICING,
     vae_tiling: bool = opt.VAE_TILING,
-    config: Optional[str] = opt.CONFIG,
+    config: str | None = opt.CONFIG,
     as_json: bool = opt.JSON,
     no_preview: bool = opt.NO_PREVIEW,
 ) -> None:
     """Render prompts with Stable Diffusion; each PNG carries its prompt, seed and settings."""
     with cli_errors():
-        from ..expander import resolve_seed, validate_prompt
-        from ..files import ensure_output_dir
-        from ..rendering import RenderJob, batches, load_render_backend, render_batch, resolve_settings
+        from ..core.files import ensure_output_dir
+        from ..expansion.expander import resolve_seed, validate_prompt
+        from ..rendering.renderer import RenderJob, batches, load_render_backend, render_batch, resolve_settings
 
         texts = [validate_prompt(t, clip_budget=None) for t in read_prompt_lines(file, prompts)]
         settings = opt.settings_from_options(steps, guidance, width, height, negative, scheduler)
@@ -88,7 +87,7 @@ def _report(records: list[dict], as_json: bool, no_preview: bool, random_weights
     if not no_preview:
         from PIL import Image
 
-        from ..grid import Caption, make_grid
+        from ..rendering.grid import Caption, make_grid
 
         shown = records[:PREVIEW_LIMIT]
         images = [[Image.open(r["path"]).convert("RGB") for r in shown]]

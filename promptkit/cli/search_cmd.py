@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -13,13 +12,14 @@ from .common import cli_errors, stdout_console
 def search(
     query: str = typer.Argument(..., help="What to look for, e.g. 'a castle in the clouds'."),
     k: int = typer.Option(10, "-k", "--k", help="How many prompts to show."),
-    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index name (default: the most recently built)."),
+    index: str | None = typer.Option(None, "--index", "-i", help="Index name (default: the most recently built)."),
     include_nsfw: bool = typer.Option(False, "--include-nsfw", help="Also show prompts flagged NSFW (indexes built with --keep-nsfw)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object a line (prompt, score, ...)."),
 ) -> None:
     """Search an index for similar prompts (exact cosine search over sentence embeddings)."""
     with cli_errors():
-        from ..index import search as run_search, validate_k, validate_query
+        from ..retrieval.index import search as run_search
+        from ..retrieval.index import validate_k, validate_query
 
         validate_query(query)
         validate_k(k)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -13,15 +12,16 @@ from .common import cli_errors, stdout_console
 def suggest(
     prompt: str = typer.Argument(..., help="Your prompt, e.g. 'a castle in the clouds'."),
     k: int = typer.Option(12, "-k", "--k", help="How many modifiers to suggest."),
-    index: Optional[str] = typer.Option(None, "--index", "-i", help="Index name (default: the most recent index, else the shipped lexicon alone)."),
+    index: str | None = typer.Option(None, "--index", "-i", help="Index name (default: the most recent index, else the shipped lexicon alone)."),
     lexicon_only: bool = typer.Option(False, "--lexicon-only", help="Use only the shipped lexicon, even when an index exists."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object a line (modifier, category, score, count, source)."),
 ) -> None:
     """Suggest modifiers that prompts like yours use, discounted by global popularity."""
     with cli_errors():
-        from ..errors import InputError
-        from ..index import validate_k
-        from ..suggestions import suggest as run_suggest, validate_prompt
+        from ..core.errors import InputError
+        from ..retrieval.index import validate_k
+        from ..retrieval.suggest import suggest as run_suggest
+        from ..retrieval.suggest import validate_prompt
 
         validate_prompt(prompt)
         validate_k(k)

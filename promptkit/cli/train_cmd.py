@@ -6,7 +6,6 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -14,24 +13,25 @@ from .common import cli_errors, stderr_console, stdout_console
 
 
 def train(
-    sources: List[str] = typer.Argument(..., help="Dataset files (csv/tsv/jsonl/parquet/txt) or hub dataset ids."),
+    sources: list[str] = typer.Argument(..., help="Dataset files (csv/tsv/jsonl/parquet/txt) or hub dataset ids."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the model to (replaced only when training finishes)."),
-    base: Optional[str] = typer.Option(None, "--base", help="Fine-tune this model: 'embedded', a folder or a hub id (gpt2, distilgpt2). Default: from scratch."),
+    base: str | None = typer.Option(None, "--base", help="Fine-tune this model: 'embedded', a folder or a hub id (gpt2, distilgpt2). Default: from scratch."),
     size: str = typer.Option("tiny", "--size", help="From-scratch size: micro, tiny or small."),
     epochs: float = typer.Option(4.0, "--epochs", help="Passes over the training data."),
     batch_size: int = typer.Option(32, "--batch-size", help="Examples per step."),
-    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 1e-3 from scratch, 1e-4 fine-tuning)."),
+    learning_rate: float | None = typer.Option(None, "--lr", help="Peak learning rate (default 1e-3 from scratch, 1e-4 fine-tuning)."),
     val_percent: float = typer.Option(10.0, "--val-percent", help="Percent of rows held out for validation (stable hash split)."),
     seed: int = typer.Option(0, "--seed", help="Seed for initialisation and data order."),
     min_modifiers: int = typer.Option(2, "--min-modifiers", help="Drop examples with fewer modifier phrases than this."),
-    max_rows: Optional[int] = typer.Option(None, "--max-rows", help="Read at most this many rows of each source."),
+    max_rows: int | None = typer.Option(None, "--max-rows", help="Read at most this many rows of each source."),
     no_bf16: bool = typer.Option(False, "--no-bf16", help="Train in float32 instead of bf16 autocast."),
-    card_extra: Optional[Path] = typer.Option(None, "--card-extra", help="Markdown file appended to the model card (licences, attribution)."),
+    card_extra: Path | None = typer.Option(None, "--card-extra", help="Markdown file appended to the model card (licences, attribution)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a prompt model; writes config, tokenizer, model.safetensors and a model card."""
     with cli_errors():
-        from ..training import TrainConfig, train as run_training
+        from ..training.prompt_model import TrainConfig
+        from ..training.prompt_model import train as run_training
 
         extra = _read_card_extra(card_extra)
         config = TrainConfig(
@@ -39,7 +39,7 @@ def train(
             learning_rate=learning_rate, val_percent=val_percent, seed=seed, min_modifiers=min_modifiers,
             max_rows=max_rows, bf16=not no_bf16, card_extra=extra,
             command="promptkit train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["train"] else "",
-        ).validate()
+        )
         err = stderr_console()
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -74,6 +74,6 @@ def train(
 def _read_card_extra(path: Path | None) -> str:
     if path is None:
         return ""
-    from ..datasets import read_text
+    from ..core.datasets import read_text
 
     return read_text(path)

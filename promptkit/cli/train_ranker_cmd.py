@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List
 
 import typer
 
@@ -12,7 +11,7 @@ from .common import cli_errors, stderr_console, stdout_console
 
 
 def train_ranker(
-    sources: List[str] = typer.Argument(..., help="Short->long pair files (or prompt files) to learn from."),
+    sources: list[str] = typer.Argument(..., help="Short->long pair files (or prompt files) to learn from."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the ranker to (replaced only when training finishes)."),
     modifiers: int = typer.Option(400, "--modifiers", help="How many of the most common modifiers it scores."),
     max_features: int = typer.Option(6000, "--max-features", help="How many of the most common words and word pairs it reads."),
@@ -21,10 +20,11 @@ def train_ranker(
 ) -> None:
     """Train the modifier ranker: P(modifier in the full prompt | short prompt), a logistic regression."""
     with cli_errors():
-        from ..ranker import RankerConfig, train_ranker as run
+        from ..training.ranker import RankerConfig
+        from ..training.ranker import train_ranker as run
 
         config = RankerConfig(sources=tuple(sources), out=str(out), modifiers=modifiers, max_features=max_features,
-                              heldout_percent=heldout_percent).validate()
+                              heldout_percent=heldout_percent)
         err = stderr_console()
         with err.status("training the modifier ranker (L2 strength chosen on the development buckets)"):
             result = run(config)

@@ -1,0 +1,116 @@
+"""Build a named index: read and clean prompts, embed them, count their modifiers, write the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..core.datasets import CleanStats, clean_prompts, read_prompts_lenient
+from ..core.errors import InputError, SearchIndexError
+from ..core.version import __version__
+from ..modifiers.stats import modifier_table
+from .embedding import EmbedSettings, canonical_embedder_name, get_embedder
+from .index_files import FORMAT_VERSION, read_index_files, write_index_files
+from .store import index_path, validate_name
+
+# progress(phase, done, total): phase is "read", "embed" or "write".
+BuildProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    path: Path
+    stats: CleanStats
+    skipped: bool  # True: an index over the same prompts with the same embedder already existed
+    seconds: float
+
+
+def build_index(
+    sources: str | Path | Sequence[str | Path], name: str | None = None, *, column: str | None = None,
+    embedder: str | None = None, keep_nsfw: bool = False, exclude_heldout: float | None = None,
+    processes: int = 1, fast: bool = True, force: bool = False, progress: BuildProgress | None = None,
+) -> BuildOutcome:
+    """Read, clean, embed and save an index (skipped when the same prompts and embedder exist)."""
+    started = time.perf_counter()
+    sources = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+    if not sources:
+        raise InputError("no dataset given; pass a csv/tsv/jsonl/parquet/txt file or a hub dataset id")
+    name = validate_name(name or default_name(sources))
+    settings = EmbedSettings(fast=fast, processes=processes)
+    prompts, flags, stats = _read_sources(sources, column, keep_nsfw, exclude_heldout, progress)
+    digest = content_hash(prompts, flags)
+    embedder_name = canonical_embedder_name(embedder)
+    target = index_path(name)
+    if not force and _same_build(target, digest, embedder_name, fast):
+        return BuildOutcome(target, stats, skipped=True, seconds=time.perf_counter() - started)
+
+    model = get_embedder(embedder_name, settings)
+    vectors = model.encode(prompts, progress=(lambda d, t: progress("embed", d, t)) if progress else None)
+    vocab, vocab_counts, modifier_ids, modifier_offsets = modifier_table(prompts)
+    manifest = {
+        "format": FORMAT_VERSION, "name": name, "sources": sources, "content_hash": digest,
+        "embedder": {"name": embedder_name, "dim": int(vectors.shape[1]), "fast": fast,
+                     "max_tokens": settings.max_tokens if fast else None},
+        "prompts": len(prompts), "modifiers": len(vocab), "dtype": "float16",
+        "keep_nsfw": keep_nsfw, "exclude_heldout": exclude_heldout, "cleaning": stats.to_dict(),
+        "promptkit_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    write_index_files(target, manifest, vectors, prompts, flags, vocab, vocab_counts, modifier_ids, modifier_offsets)
+    if progress:
+        progress("write", 1, 1)
+    return BuildOutcome(target, stats, skipped=False, seconds=time.perf_counter() - started)
+
+
+def _read_sources(sources: list[str], column: str | None, keep_nsfw: bool, exclude_heldout: float | None,
+                  progress: BuildProgress | None) -> tuple[list[str], list[bool], CleanStats]:
+    records, malformed = [], 0
+    for number, source in enumerate(sources, 1):
+        rows, bad = read_prompts_lenient(source, column=column)
+        records += rows
+        malformed += bad
+        if progress:
+            progress("read", number, len(sources))
+    prompts, flags, stats = clean_prompts(records, malformed, keep_nsfw=keep_nsfw, exclude_heldout=exclude_heldout)
+    if not prompts:
+        raise InputError(f"no prompts left in {', '.join(sources)} after cleaning ({_stats_line(stats)}); pass another dataset or --keep-nsfw")
+    return prompts, flags, stats
+
+
+def default_name(sources: Sequence[str]) -> str:
+    """An index name from the first source: the file stem, or the hub id's last part."""
+    stem = Path(str(sources[0]).rstrip("/")).stem or "prompts"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "prompts"
+
+
+def content_hash(prompts: Sequence[str], flags: Sequence[bool]) -> str:
+    digest = hashlib.sha256()
+    for prompt, flag in zip(prompts, flags):
+        digest.update(prompt.encode("utf-8"))
+        digest.update(b"\x01" if flag else b"\x00")
+    return digest.hexdigest()
+
+
+def _stats_line(stats: CleanStats) -> str:
+    parts = [f"{stats.rows} rows"]
+    for key in ("malformed", "empty", "duplicates", "nsfw_dropped", "heldout_dropped"):
+        if getattr(stats, key):
+            parts.append(f"{getattr(stats, key)} {key.replace('_', ' ')}")
+    return ", ".join(parts)
+
+
+def _same_build(target: Path, digest: str, embedder: str, fast: bool) -> bool:
+    """An existing, loadable index over the same prompts, embedder and encoding."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        same = (manifest.get("content_hash") == digest and manifest["embedder"]["name"] == embedder
+                and manifest["embedder"].get("fast", True) == fast and manifest.get("format") == FORMAT_VERSION)
+        return same and read_index_files(target) is not None
+    except (OSError, ValueError, KeyError, TypeError, SearchIndexError):
+        return False

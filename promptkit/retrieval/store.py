@@ -1,0 +1,85 @@
+"""The store of named indexes in the user data directory: names, paths, list, info, remove."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import config
+from ..core.errors import InputError, SearchIndexError
+from .index_files import read_index_files
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise InputError(f"index name {name!r} is not allowed; use letters, digits, '.', '-' or '_' (e.g. --name my-prompts)")
+    return name
+
+
+def index_path(name: str) -> Path:
+    return config.indexes_dir() / validate_name(name)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    name: str
+    prompts: int
+    modifiers: int
+    embedder: str
+    sources: tuple[str, ...]
+    created: str
+    size_bytes: int
+    path: str
+    error: str | None = None  # set when the index cannot be loaded
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["sources"] = list(self.sources)
+        return data
+
+
+def list_indexes() -> list[IndexInfo]:
+    """Every index in the user data directory, newest first; broken ones carry `error`."""
+    root = config.indexes_dir()
+    if not root.is_dir():
+        return []
+    infos = []
+    for path in root.iterdir():
+        if path.is_dir() and not path.name.startswith("."):
+            infos.append(_info(path))
+    return sorted(infos, key=lambda i: (i.created, i.name), reverse=True)
+
+
+def index_info(name: str) -> IndexInfo:
+    path = index_path(name)
+    if not path.is_dir():
+        raise SearchIndexError(f"no index named '{name}'; see `promptkit index list`")
+    return _info(path)
+
+
+def _info(path: Path) -> IndexInfo:
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    try:
+        files = read_index_files(path)
+    except SearchIndexError as exc:
+        return IndexInfo(path.name, 0, 0, "?", (), "", size, str(path), error=str(exc))
+    m = files.manifest
+    return IndexInfo(path.name, int(files.embeddings.shape[0]), len(files.vocab), m["embedder"]["name"],
+                     tuple(m.get("sources", ())), m.get("created", ""), size, str(path))
+
+
+def most_recent_index() -> str | None:
+    usable = [i for i in list_indexes() if i.error is None]
+    return usable[0].name if usable else None
+
+
+def remove_index(name: str) -> Path:
+    path = index_path(name)
+    if not path.is_dir():
+        raise SearchIndexError(f"no index named '{name}'; see `promptkit index list`")
+    shutil.rmtree(path)
+    return path
