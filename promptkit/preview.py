@@ -48,8 +48,8 @@ def expansions_renderable(expansions: Sequence[Expansion]) -> Group:
     first = expansions[0]
     parts = [Text.assemble(("» ", "bold"), (first.prompt, "bold"), (f"   seed {first.seed} · model {first.model}", "dim"))]
     for expansion in expansions:
-        line = Text(f"{expansion.index + 1:>2}. ", style="dim")
-        line.append_text(expansion_text(expansion))
+        # The number is dim; the prompt and its modifiers keep their own styles (a styled line would dim them all).
+        line = Text.assemble((f"{expansion.index + 1:>2}. ", "dim"), expansion_text(expansion))
         parts += [line, Text("    ").append_text(budget_text(expansion))]
     parts.append(Text(""))
     return Group(*parts)

@@ -51,13 +51,22 @@ def test_expand_preview_highlights_added_modifiers(tiny_model):
     from rich.console import Console
 
     from promptkit.expansion.result import Expansion
-    from promptkit.preview import expansions_renderable
+    from promptkit.preview import MODIFIER_STYLES, expansions_renderable
 
     exp = Expansion(prompt="a cat", expanded="a cat, 8k, oil painting", added=("8k", "oil painting"), seed=1, model="m", clip_tokens=8)
-    buffer = StringIO()
-    Console(file=buffer, force_terminal=True, color_system="truecolor", width=120).print(expansions_renderable([exp]))
-    text = buffer.getvalue()
-    assert "8k" in text and "oil painting" in text and "\x1b[" in text and "8/77 CLIP tokens" in text
+    console = Console(file=StringIO(), force_terminal=True, color_system="truecolor", width=120)
+    with console.capture() as capture:
+        console.print(expansions_renderable([exp]))
+    text = capture.get()
+    assert "8/77 CLIP tokens" in text
+    styled = []
+    for i, modifier in enumerate(exp.added):  # each added modifier wrapped in its own style's escape codes
+        with console.capture() as capture_one:
+            console.print(modifier, style=MODIFIER_STYLES[i], end="")
+        styled.append(capture_one.get())
+        assert styled[-1] != modifier and "\x1b[" in styled[-1]
+    assert styled[0] != styled[1]
+    assert f"a cat, {styled[0]}, {styled[1]}" in text  # the prompt itself stays plain
 
 
 def test_expand_reads_file_and_stdin(run, tiny_model, tmp_path):
@@ -135,3 +144,84 @@ def test_public_functions_are_not_shadowed_by_their_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _commands(group, path=()):
+    """Every command path of the click app, e.g. ("index", "build")."""
+    import click
+
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+def test_help_shows_no_python_types_and_every_option_has_a_help_line():
+    import re
+
+    import typer.main
+
+    root = typer.main.get_command(app)
+    runner = CliRunner()
+    for path in [(), *_commands(root)]:
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "250"}, terminal_width=250)
+        assert result.exit_code == 0, (path, result.output)
+        types = re.findall(r"<(?:bool|int|float|str|path|Path|list\[[^\]]*\])>", result.output)
+        assert types == [], (path, types)
+        for line in result.output.splitlines():
+            if re.match(r"^│ (--[\w-]+|-\w)", line):  # an option's first line: a help text follows its name
+                assert len(line.strip("│ ").split()) > 1, (path, line)
+    assert "--modifiers " not in runner.invoke(app, ["expand", "--help"], terminal_width=250).output  # the hidden old name
+
+
+def test_every_value_option_shows_its_default():
+    import click
+    import typer.main
+
+    root = typer.main.get_command(app)
+    missing = []
+    for path in _commands(root):
+        command = root
+        for name in path:
+            command = command.commands[name]
+        for param in getattr(command, "params", []):
+            if isinstance(param, click.Option) and not param.is_flag and not param.hidden and not param.required:
+                if param.default is None and not isinstance(param.show_default, str):
+                    missing.append(f"{' '.join(path)} {param.opts[0]}")
+    assert missing == []
+
+
+def test_user_commands_are_listed_before_the_build_panel():
+    output = CliRunner().invoke(app, ["--help"], terminal_width=200).output
+    build_panel = output.index("Build and evaluate")
+    for name in ("expand", "suggest", "search", "compare", "render", "reproduce", "info", "index"):
+        assert output.index(f"│ {name} ") < build_panel, name
+    for name in ("train", "train-ranker", "eval", "eval-suggest"):
+        assert output.index(f"│ {name} ") > build_panel, name
+    index_help = CliRunner().invoke(app, ["index", "--help"], terminal_width=200).output
+    assert index_help.index("│ build ") < index_help.index("Build and evaluate") < index_help.index("│ lexicon ")
+
+
+def test_short_options_mean_the_same_everywhere():
+    import typer.main
+
+    root = typer.main.get_command(app)
+    meaning = {}
+    for path in _commands(root):
+        command = root
+        for name in path:
+            command = command.commands[name]
+        for param in getattr(command, "params", []):
+            for short in ("-n", "-k"):
+                if short in getattr(param, "opts", ()):
+                    meaning.setdefault(short, set()).add(param.opts[0])
+    assert meaning == {"-n": {"--n"}, "-k": {"-k"}}
+    build = root.commands["index"].commands["build"]
+    assert [p.opts for p in build.params if p.name == "name"] == [["--name"]]
+
+
+def test_min_modifiers_and_its_hidden_old_name_agree(run, tiny_model):
+    new = run("expand", PROMPT, "--seed", 3, "--model", tiny_model, "--json", "--min-modifiers", 0)
+    old = run("expand", PROMPT, "--seed", 3, "--model", tiny_model, "--json", "--modifiers", 0)
+    assert new.exit_code == 0 and old.exit_code == 0, new.output + old.output
+    assert new.stdout == old.stdout

@@ -9,13 +9,14 @@ from typer.testing import CliRunner
 import promptkit
 from promptkit.cli.app import app
 from promptkit.rendering.grid import grid_layout
+from promptkit.rendering.settings import RenderSettings
 
 PROMPT = "oil painting of a cat sitting on a rainbow"
 
 
 @pytest.fixture(scope="module")
 def comparison(tiny_model, tiny_sd):
-    return promptkit.compare(PROMPT, n=2, seeds=[1, 2], expand_model=str(tiny_model), model=str(tiny_sd), steps=2)
+    return promptkit.compare(PROMPT, n=2, seeds=[1, 2], expand_model=str(tiny_model), model=str(tiny_sd), settings=RenderSettings(steps=2))
 
 
 def test_columns_are_the_short_prompt_then_expansions_rows_are_seeds(comparison, tiny_model):
@@ -42,7 +43,7 @@ def test_grid_has_a_column_per_prompt_and_a_row_per_seed(comparison):
 
 
 def test_compare_is_reproducible(comparison, tiny_model, tiny_sd):
-    again = promptkit.compare(PROMPT, n=2, seeds=[1, 2], expand_model=str(tiny_model), model=str(tiny_sd), steps=2)
+    again = promptkit.compare(PROMPT, n=2, seeds=[1, 2], expand_model=str(tiny_model), model=str(tiny_sd), settings=RenderSettings(steps=2))
     assert again.prompts == comparison.prompts
     for a, b in zip(again.images, comparison.images):
         assert np.array_equal(pixels(a.image), pixels(b.image))

@@ -55,12 +55,12 @@ def test_long_captions_are_cut_with_an_ellipsis():
     assert len(lines) == MAX_CAPTION_LINES and lines[-1][-1][0].endswith("…")
 
 
-@pytest.mark.parametrize("rows, caps, labels", [
-    ([], captions(1), ()),
-    ([[solid(COLOURS[0])]], captions(2), ()),
-    ([[solid(COLOURS[0])]], captions(1), ["seed 1", "seed 2"]),
-    ([[solid(COLOURS[0]), solid(COLOURS[1], (32, 32))]], captions(2), ()),
+@pytest.mark.parametrize("rows, caps, labels, message", [
+    ([], captions(1), (), "at least one image"),
+    ([[solid(COLOURS[0])]], captions(2), (), "one image per caption"),
+    ([[solid(COLOURS[0])]], captions(1), ["seed 1", "seed 2"], "one label per row"),
+    ([[solid(COLOURS[0]), solid(COLOURS[1], (32, 32))]], captions(2), (), "the same size"),
 ])
-def test_inconsistent_inputs_are_rejected(rows, caps, labels):
-    with pytest.raises(ValueError):
+def test_inconsistent_inputs_are_rejected(rows, caps, labels, message):
+    with pytest.raises(ValueError, match=message):
         make_grid(rows, caps, labels)

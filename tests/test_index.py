@@ -1,13 +1,14 @@
 """The prompt index: build, clean, save atomically, load, exact search, bad input."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from promptkit.core import config
 from promptkit.core.datasets import PromptRecord, clean_prompts, read_prompts_lenient
-from promptkit.core.errors import DatasetError, InputError, SearchIndexError
+from promptkit.core.errors import DatasetError, InputError, ModelLoadError, SearchIndexError
 from promptkit.modifiers.stats import prompt_modifiers
 from promptkit.retrieval.index import Index, get_index, search
 from promptkit.retrieval.store import list_indexes, most_recent_index, remove_index
@@ -163,15 +164,21 @@ def test_index_from_another_embedder(tmp_path, use_index, tiny_embedder, minilm)
 
 def test_missing_embedder_folder_is_one_line(tmp_path):
     source = write(tmp_path / "p.txt", "a cat\n")
-    with pytest.raises(Exception, match="does not exist") as info:
+    with pytest.raises(ModelLoadError, match="embedder folder './no-such-embedder' does not exist") as info:
         Index.build(source, "x", embedder="./no-such-embedder")
     assert "\n" not in str(info.value)
 
 
 def test_bad_names_and_k(use_index):
-    for name in ("../escape", "", ".hidden", "a/b"):
-        with pytest.raises((InputError, SearchIndexError)):
-            Index.load(name) if "/" not in name else Index.build("x.txt", name)
+    for name in ("../escape", ".hidden", "a/b"):  # never a folder outside the index store
+        with pytest.raises(InputError, match=f"index name '{re.escape(name)}' is not allowed"):
+            Index.build("x.txt", name)
+    for name in ("", ".hidden"):
+        with pytest.raises(InputError, match=f"index name '{re.escape(name)}' is not allowed"):
+            Index.load(name)
+    for name in ("../escape", "a/b"):  # looked up by name in the store, never opened as a path
+        with pytest.raises(SearchIndexError, match=f"no index named '{re.escape(name)}'"):
+            Index.load(name)
     with pytest.raises(InputError, match="k must be between"):
         search("a cat", k=0)
     with pytest.raises(InputError, match="query is empty"):

@@ -10,6 +10,7 @@ import promptkit
 from promptkit.cli.app import app
 from promptkit.core.errors import InputError
 from promptkit.rendering.metadata import ImageMetadata, parse_a1111, png_bytes, read_png
+from promptkit.rendering.settings import RenderSettings
 
 META = ImageMetadata(
     prompt="oil painting of a cat, 8k, by greg rutkowski", negative="blurry, low quality", seed=42, steps=25,
@@ -85,7 +86,7 @@ def test_unusable_images_raise_one_line_input_errors(tmp_path, make, message):
 
 
 def test_reproduce_gives_identical_pixels(tiny_sd, tmp_path):
-    rendered = promptkit.render(["a lighthouse on a cliff", "a red fox"], seed=21, model=str(tiny_sd), steps=2)
+    rendered = promptkit.render(["a lighthouse on a cliff", "a red fox"], seed=21, model=str(tiny_sd), settings=RenderSettings(steps=2))
     paths = rendered.save(tmp_path)
     for path, image in zip(paths, rendered.images):
         again = promptkit.reproduce(path)
@@ -95,8 +96,8 @@ def test_reproduce_gives_identical_pixels(tiny_sd, tmp_path):
 
 
 def test_reproduce_cli(tiny_sd, tmp_path):
-    single = promptkit.render("a ship in a storm", seed=8, model=str(tiny_sd), steps=3, guidance=5, scheduler="euler",
-                              negative="fog").save(tmp_path / "in")[0]
+    single = promptkit.render("a ship in a storm", seed=8, model=str(tiny_sd),
+                              settings=RenderSettings(steps=3, guidance=5, scheduler="euler", negative="fog")).save(tmp_path / "in")[0]
     result = CliRunner().invoke(app, ["reproduce", str(single), "--out", str(tmp_path / "again"), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

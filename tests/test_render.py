@@ -15,7 +15,7 @@ from promptkit.core.errors import InputError, ModelLoadError
 from promptkit.rendering.backends import get_backend, register_backend
 from promptkit.rendering.settings import RenderSettings
 
-FAST = dict(steps=2)
+FAST = RenderSettings(steps=2)
 
 
 @pytest.fixture()
@@ -45,16 +45,16 @@ def test_tiny_pipeline_is_sd2_shaped_and_marked_random(tiny_sd):
 
 
 def test_same_seed_same_pixels_other_seed_other_pixels(tiny_sd):
-    first = promptkit.render("a lighthouse on a cliff", seed=3, model=str(tiny_sd), **FAST)
-    again = promptkit.render("a lighthouse on a cliff", seed=3, model=str(tiny_sd), **FAST)
-    other = promptkit.render("a lighthouse on a cliff", seed=4, model=str(tiny_sd), **FAST)
+    first = promptkit.render("a lighthouse on a cliff", seed=3, model=str(tiny_sd), settings=FAST)
+    again = promptkit.render("a lighthouse on a cliff", seed=3, model=str(tiny_sd), settings=FAST)
+    other = promptkit.render("a lighthouse on a cliff", seed=4, model=str(tiny_sd), settings=FAST)
     assert first.images[0].image.size == (64, 64)
     assert np.array_equal(pixels(first.images[0].image), pixels(again.images[0].image))
     assert not np.array_equal(pixels(first.images[0].image), pixels(other.images[0].image))
 
 
 def test_render_result_rows_columns_grid_and_save(tiny_sd, tmp_path):
-    result = promptkit.render(["a red fox", "a castle in the clouds"], seeds=[1, 2], model=str(tiny_sd), **FAST)
+    result = promptkit.render(["a red fox", "a castle in the clouds"], seeds=[1, 2], model=str(tiny_sd), settings=FAST)
     assert result.prompts == ["a red fox", "a castle in the clouds"] and result.seeds == [1, 2]
     assert [(i.prompt, i.seed) for i in result.images] == [("a red fox", 1), ("a castle in the clouds", 1), ("a red fox", 2), ("a castle in the clouds", 2)]
     assert result.image(1, 0).seed == 2 and result.image(1, 0).prompt == "a red fox"
@@ -69,20 +69,20 @@ def test_render_result_rows_columns_grid_and_save(tiny_sd, tmp_path):
 
 
 def test_scheduler_by_name_changes_the_sampler(tiny_sd):
-    dpm = promptkit.render("a robot in a garden", seed=1, model=str(tiny_sd), scheduler="dpm++", **FAST)
-    euler = promptkit.render("a robot in a garden", seed=1, model=str(tiny_sd), scheduler="euler", **FAST)
+    dpm = promptkit.render("a robot in a garden", seed=1, model=str(tiny_sd), settings=RenderSettings(steps=2, scheduler="dpm++"))
+    euler = promptkit.render("a robot in a garden", seed=1, model=str(tiny_sd), settings=RenderSettings(steps=2, scheduler="euler"))
     backend = get_backend(str(tiny_sd))
     assert type(backend.pipeline.scheduler).__name__ == "EulerDiscreteScheduler"
     assert backend.pipeline.scheduler.config.prediction_type == "v_prediction"  # carried over from the model
     assert not np.array_equal(pixels(dpm.images[0].image), pixels(euler.images[0].image))
     with pytest.raises(InputError, match="unknown scheduler 'warp'"):
-        promptkit.render("a robot", seed=1, model=str(tiny_sd), scheduler="warp", **FAST)
+        promptkit.render("a robot", seed=1, model=str(tiny_sd), settings=RenderSettings(steps=2, scheduler="warp"))
 
 
 def test_negative_prompt_and_size_are_used(tiny_sd):
-    plain = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), **FAST).images[0]
-    negative = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), negative="blurry", **FAST).images[0]
-    wide = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), width=96, height=64, **FAST).images[0]
+    plain = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), settings=FAST).images[0]
+    negative = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), settings=RenderSettings(steps=2, negative="blurry")).images[0]
+    wide = promptkit.render("a bowl of fruit", seed=2, model=str(tiny_sd), settings=RenderSettings(steps=2, width=96, height=64)).images[0]
     assert negative.metadata.negative == "blurry"
     assert not np.array_equal(pixels(plain.image), pixels(negative.image))
     assert wide.image.size == (96, 64) and (wide.metadata.width, wide.metadata.height) == (96, 64)
@@ -142,7 +142,7 @@ def test_a_second_backend_registers_without_touching_the_rest(tiny_sd):
         name = "in-memory-tiny"
 
     register_backend("in-memory-tiny", lambda model, **options: InMemoryTiny(build_tiny_pipeline(seed=1).to("cpu"), model=model, device="cpu", random_weights=True))
-    result = promptkit.render("a ship in a storm", seed=5, model="inline", backend="in-memory-tiny", **FAST)
+    result = promptkit.render("a ship in a storm", seed=5, model="inline", backend="in-memory-tiny", settings=FAST)
     assert result.images[0].metadata.backend == "in-memory-tiny" and result.images[0].metadata.model == "inline"
     with pytest.raises(InputError, match="unknown backend 'nope'"):
         promptkit.render("a ship", seed=5, backend="nope")
@@ -253,7 +253,7 @@ def test_accelerate_launch_splits_prompts_across_two_cpu_processes(tiny_sd, tmp_
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as in the launched processes (OMP_NUM_THREADS=1): float sums depend on the split
     try:
-        here = promptkit.render(prompts, seed=11, model=str(tiny_sd), steps=2, batch_size=2)
+        here = promptkit.render(prompts, seed=11, model=str(tiny_sd), settings=FAST, batch_size=2)
     finally:
         torch.set_num_threads(threads)
     for record, mine in zip(data["images"], here.images):

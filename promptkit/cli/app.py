@@ -1,6 +1,12 @@
-"""The `promptkit` typer application; each command lives in its own module."""
+"""The `promptkit` typer application; each command lives in its own module.
+
+The commands a user came for are listed first; building models and indexes and measuring them
+sit in their own help panel.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -19,6 +25,7 @@ from . import (
     train_cmd,
     train_ranker_cmd,
 )
+from .help import PANEL_BUILD, PANEL_USE, Command, Group
 
 app = typer.Typer(
     name="promptkit",
@@ -27,19 +34,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
-app.command("expand")(expand_cmd.expand)
-app.command("train")(train_cmd.train)
-app.command("train-ranker")(train_ranker_cmd.train_ranker)
-app.command("eval")(eval_cmd.evaluate)
-app.command("render")(render_cmd.render)
-app.command("compare")(compare_cmd.compare)
-app.command("reproduce")(reproduce_cmd.reproduce)
-app.command("info")(info_cmd.info)
-app.add_typer(index_cmd.app, name="index")
-app.command("search")(search_cmd.search)
-app.command("suggest")(suggest_cmd.suggest)
-app.command("eval-suggest")(eval_suggest_cmd.eval_suggest)
+USE = {"expand": expand_cmd.expand, "suggest": suggest_cmd.suggest, "search": search_cmd.search, "compare": compare_cmd.compare,
+       "render": render_cmd.render, "reproduce": reproduce_cmd.reproduce, "info": info_cmd.info}
+BUILD = {"train": train_cmd.train, "train-ranker": train_ranker_cmd.train_ranker, "eval": eval_cmd.evaluate,
+         "eval-suggest": eval_suggest_cmd.eval_suggest}
+for _name, _function in USE.items():
+    app.command(_name, cls=Command, rich_help_panel=PANEL_USE)(_function)
+app.add_typer(index_cmd.app, name="index", rich_help_panel=PANEL_USE)
+for _name, _function in BUILD.items():
+    app.command(_name, cls=Command, rich_help_panel=PANEL_BUILD)(_function)
 
 
 def _version(value: bool) -> None:
@@ -49,7 +54,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit.")) -> None:
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
     """Prompt engineering for text-to-image models."""
 
 

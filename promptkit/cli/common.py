@@ -64,3 +64,45 @@ def read_prompt_lines(file: Path | None, prompts: list[str] | None) -> list[str]
         if lines:
             return lines
     raise InputError('no prompt given; pass one, e.g. promptkit expand "a cat on a rainbow", or use --file')
+
+
+@contextlib.contextmanager
+def phase_progress():
+    """A progress bar on stderr, a row per phase; yields the `progress(phase, done, total)` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        console=stderr_console(), transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total, rate="")
+            elapsed = bar.tasks[tasks[phase]].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and phase != "read" else ""
+            bar.update(tasks[phase], completed=done, total=total, rate=rate)
+
+        yield progress
+
+
+def print_preview(console, image, max_width: int = 100) -> None:
+    """Draw `image` in the terminal; skipped where there is no colour (a pipe), as it would be noise."""
+    if console.color_system is None:
+        return
+    from ..preview import image_preview
+
+    console.print(image_preview(image, max_width=min(max_width, console.width)))
+
+
+def echo_json(data) -> None:
+    import json
+
+    typer.echo(json.dumps(data, ensure_ascii=False))
+
+
+def random_weights_note(console, random_weights: bool) -> None:
+    if random_weights:
+        console.print("[bold red]Random weights:[/] this is a test pipeline; the images are noise.")

@@ -2,71 +2,80 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from . import render_options as opt
-from .common import cli_errors, stdout_console
+from ..rendering.settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS
+from . import options as o
+from .common import cli_errors, echo_json, print_preview, random_weights_note, stdout_console
 
 
 def compare(
-    prompt: str = typer.Argument(..., help="The short prompt to expand and compare."),
-    n: int = typer.Option(3, "--n", "-n", help="Expansions to render beside the short prompt."),
-    seed: int | None = typer.Option(None, "--seed", "-s", help="Seed for the expansion and the images. Drawn and shown if omitted."),
-    seeds: str | None = typer.Option(None, "--seeds", help="Several image seeds, one grid row each, e.g. 1,2,3."),
-    expand_model: str | None = typer.Option(None, "--expand-model", help="Prompt model for the expansions: 'embedded' (default), a folder or a hub id."),
-    model: str | None = opt.MODEL,
-    steps: int = opt.STEPS,
-    guidance: float = opt.GUIDANCE,
-    width: int | None = opt.WIDTH,
-    height: int | None = opt.HEIGHT,
-    negative: str = opt.NEGATIVE,
-    scheduler: str = opt.SCHEDULER,
-    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the grid, images and summary (default: out/compare-PROMPT-seedN)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Images per pipeline call (default: all in one call)."),
-    device: str | None = opt.DEVICE,
-    dtype: str | None = opt.DTYPE,
-    offload: bool = opt.OFFLOAD,
-    vae_slicing: bool = opt.VAE_SLICING,
-    vae_tiling: bool = opt.VAE_TILING,
-    config: str | None = opt.CONFIG,
-    as_json: bool = opt.JSON,
-    no_preview: bool = opt.NO_PREVIEW,
+    prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="The short prompt to expand and compare.")],
+    n: o.Variants = 3,
+    seed: o.Seed = None,
+    seeds: Annotated[str | None, typer.Option("--seeds", metavar="SEEDS", show_default="--seed alone",
+                                              help="Several image seeds, one grid row each, e.g. 1,2,3.")] = None,
+    expand_model: Annotated[str | None, typer.Option("--expand-model", metavar="MODEL", show_default="embedded",
+                                                     help="Prompt model for the expansions: 'embedded', a folder or a hub id.")] = None,
+    model: o.SdModel = None,
+    steps: o.Steps = DEFAULT_STEPS,
+    guidance: o.Guidance = DEFAULT_GUIDANCE,
+    width: o.Width = None,
+    height: o.Height = None,
+    negative: o.Negative = "",
+    scheduler: o.Scheduler = DEFAULT_SCHEDULER,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default="out/compare-PROMPT-seedN",
+                                             help="Folder for the grid, images and summary.")] = None,
+    batch_size: o.BatchSize = None,
+    device: o.Device = None,
+    dtype: o.Dtype = None,
+    offload: o.Offload = False,
+    vae_slicing: o.VaeSlicing = False,
+    vae_tiling: o.VaeTiling = False,
+    config: o.Config = None,
+    as_json: o.Json = False,
+    no_preview: o.NoPreview = False,
 ) -> None:
     """Expand a prompt, render it and its expansions with the same seeds, and write a labelled grid."""
     with cli_errors():
-        from ..core.files import ensure_output_dir, slugify
-        from ..expansion.expander import ExpandSettings, resolve_seed, validate_prompt
         from ..rendering.comparison import compare as run_compare
+        from ..rendering.settings import RenderSettings
 
-        expand_settings = ExpandSettings(n=n)
-        validate_prompt(prompt, expand_settings.clip_budget)
-        settings = opt.settings_from_options(steps, guidance, width, height, negative, scheduler)
-        seed_list = opt.parse_seeds(seeds) if seeds is not None else None
-        seed = resolve_seed(seed) if seed is not None or seed_list is None else None
-        first_seed = seed if seed is not None else seed_list[0]
-        folder = ensure_output_dir(out or opt.default_out() / f"compare-{slugify(prompt)}-seed{first_seed}")
-        comparison = run_compare(
-            prompt, n=n, seed=seed, seeds=seed_list, expand_model=expand_model, model=model, steps=settings.steps,
-            guidance=settings.guidance, width=settings.width, height=settings.height, negative=settings.negative,
-            scheduler=settings.scheduler, batch_size=batch_size, expand_settings=expand_settings,
-            **opt.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config),
-        )
-        saved = comparison.save(folder)
-        if as_json:
-            data = saved.to_dict()
-            data.update(prompt=comparison.prompt, seeds=comparison.seeds, expansions=[e.to_dict() for e in comparison.expansions],
-                        random_weights=bool(comparison.backend.get("random_weights")))
-            typer.echo(json.dumps(data, ensure_ascii=False))
-            return
-        from ..preview import comparison_table
+        settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
+        seed_list = o.parse_seeds(seeds)
+        seed, folder = _seed_and_folder(out, prompt, seed, seed_list)
+        comparison = run_compare(prompt, n=n, seed=seed, seeds=seed_list, settings=settings, expand_model=expand_model,
+                                 model=model, batch_size=batch_size, **o.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
+        _report(comparison, comparison.save(folder), as_json, no_preview)
 
-        console = stdout_console(min_width=120)
-        console.print(comparison_table(comparison))
-        if not no_preview:
-            opt.print_preview(console, comparison.grid)
-        if comparison.backend.get("random_weights"):
-            console.print("[bold red]Random weights:[/] this is a test pipeline; the images are noise.")
-        console.print(f"Wrote [bold]{saved.grid}[/], {len(saved.images)} images and {saved.summary.name} in {saved.folder}")
+
+def _seed_and_folder(out: Path | None, prompt: str, seed: int | None, seeds: list[int] | None) -> tuple[int | None, Path]:
+    """The seed (drawn here when neither --seed nor --seeds is given, so the folder name shows it)
+    and the output folder, proven writable before any model loads."""
+    from ..core.files import ensure_output_dir
+    from ..core.seeds import resolve_seed
+    from ..rendering.comparison import default_folder_name
+
+    if seed is not None or seeds is None:
+        seed = resolve_seed(seed)
+    return seed, ensure_output_dir(out or Path("out") / default_folder_name(prompt, seed if seed is not None else seeds[0]))
+
+
+def _report(comparison, saved, as_json: bool, no_preview: bool) -> None:
+    if as_json:
+        data = saved.to_dict()
+        data.update(prompt=comparison.prompt, seeds=comparison.seeds, expansions=[e.to_dict() for e in comparison.expansions],
+                    random_weights=bool(comparison.backend.get("random_weights")))
+        echo_json(data)
+        return
+    from ..preview import comparison_table
+
+    console = stdout_console(min_width=120)
+    console.print(comparison_table(comparison))
+    if not no_preview:
+        print_preview(console, comparison.grid)
+    random_weights_note(console, bool(comparison.backend.get("random_weights")))
+    console.print(f"Wrote [bold]{saved.grid}[/], {len(saved.images)} images and {saved.summary.name} in {saved.folder}")

@@ -3,50 +3,46 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
-from ..expansion.expander import ExpandSettings
-from .common import cli_errors, stderr_console, stdout_console
+from ..expansion.settings import ExpandSettings
+from . import options as o
+from .common import cli_errors, phase_progress, stdout_console
 
 _DEFAULTS = ExpandSettings()
 
 
 def evaluate(
-    source: str = typer.Argument(..., help="Short prompts: a txt file (one a line) or a pairs file with short and long prompts."),
-    model: list[str] | None = typer.Option(None, "--model", "-m", help="Expander model(s) to evaluate (repeatable; default: embedded)."),
-    baseline_data: list[str] | None = typer.Option(None, "--baseline-data", help="Training prompts for the two baselines (repeatable)."),
-    heldout_percent: float | None = typer.Option(None, "--heldout-percent", help="Use only rows in this held-out hash bucket (the one `train --val-percent` kept out)."),
-    limit: int | None = typer.Option(None, "--limit", help="Evaluate at most this many prompts."),
-    n: int = typer.Option(4, "--n", "-n", help="Variants per prompt (distinct-2 is measured across them)."),
-    seed: int = typer.Option(0, "--seed", "-s", help="Seed for every expansion call."),
-    temperature: float = typer.Option(_DEFAULTS.temperature, "--temperature", "-t"),
-    top_k: int = typer.Option(_DEFAULTS.top_k, "--top-k"),
-    top_p: float = typer.Option(_DEFAULTS.top_p, "--top-p"),
-    modifiers: int = typer.Option(_DEFAULTS.min_modifiers, "--modifiers", help="Fewest modifiers each variant keeps after reranking (0: evaluate the raw model output only)."),
-    rerank_temperature: float = typer.Option(_DEFAULTS.rerank_temperature, "--rerank-temperature"),
-    suggest: bool = typer.Option(False, "--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest)."),
-    suggest_k: int = typer.Option(3, "--suggest-k", help="Suggestions steering each expansion (with --suggest)."),
-    index: str | None = typer.Option(None, "--index", "-i", help="Index for --suggest (build it with --exclude-heldout; default: the most recent, else the lexicon)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="Short prompts: a txt file (one a line) or a pairs file with short and long prompts.")],
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", metavar="MODEL", show_default="embedded",
+                                                    help="Expander model(s) to evaluate (repeatable).")] = None,
+    baseline_data: Annotated[list[str] | None, typer.Option("--baseline-data", metavar="SOURCE", show_default="none",
+                                                            help="Training prompts for the two baselines (repeatable).")] = None,
+    heldout_percent: Annotated[float | None, typer.Option("--heldout-percent", metavar="PERCENT", show_default="all rows",
+                                                          help="Use only rows in this held-out hash bucket (the one `train --val-percent` kept out).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", show_default="all", help="Evaluate at most this many prompts.")] = None,
+    n: o.Variants = 4,
+    seed: Annotated[int, typer.Option("--seed", "-s", metavar="SEED", help="Seed for every expansion call.")] = 0,
+    temperature: o.Temperature = _DEFAULTS.temperature,
+    top_k: o.TopK = _DEFAULTS.top_k,
+    top_p: o.TopP = _DEFAULTS.top_p,
+    min_modifiers: o.MinModifiers = _DEFAULTS.min_modifiers,
+    old_modifiers: o.OldModifiers = None,
+    rerank_temperature: o.RerankTemperature = _DEFAULTS.rerank_temperature,
+    suggest: Annotated[bool, typer.Option("--suggest", help="Also evaluate each model with retrieval-augmented expansion (expand --suggest).")] = False,
+    suggest_k: o.SuggestK = 3,
+    index: o.IndexName = None,
+    as_json: o.Json = False,
 ) -> None:
     """Measure expanders: prompt kept, CLIP budget, added modifiers, repeats, diversity, blocklist, precision/recall."""
     with cli_errors():
         from ..evaluation.expansion import evaluate as run_evaluation
 
-        settings = ExpandSettings(
-            n=n, temperature=temperature, top_k=top_k, top_p=top_p, min_modifiers=modifiers, rerank_temperature=rerank_temperature,
-        )
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:
-            tasks: dict[str, int] = {}
-
-            def progress(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = bar.add_task(name, total=total)
-                bar.update(tasks[name], completed=done)
-
+        settings = ExpandSettings(n=n, temperature=temperature, top_k=top_k, top_p=top_p,
+                                  min_modifiers=o.min_modifiers(min_modifiers, old_modifiers), rerank_temperature=rerank_temperature)
+        with phase_progress() as progress:
             report = run_evaluation(
                 source, model or [None], settings=settings, seed=seed, baseline_data=baseline_data or (),
                 heldout_percent=heldout_percent, limit=limit, suggest_index=index, suggest_k=suggest_k,

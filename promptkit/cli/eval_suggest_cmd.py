@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
+from . import options as o
 from .common import cli_errors, stderr_console, stdout_console
 
 
 def eval_suggest(
-    source: str = typer.Argument(..., help="A pairs file (short + long prompt), e.g. podvodka pairs.jsonl."),
-    index: str | None = typer.Option(None, "--index", "-i", help="Index to suggest from (build it with --exclude-heldout; default: the most recent)."),
-    heldout_percent: float | None = typer.Option(10.0, "--heldout-percent", help="Evaluate only this held-out hash bucket (the one the index and lexicon left out)."),
-    k: int = typer.Option(10, "-k", "--k", help="Suggestions scored per prompt."),
-    limit: int | None = typer.Option(None, "--limit", help="Evaluate at most this many pairs."),
-    discount: float | None = typer.Option(None, "--discount", help="Popularity discount exponent in [0, 1] (default: the suggest default)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON lines."),
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="A pairs file (short + long prompt), e.g. podvodka pairs.jsonl.")],
+    index: o.IndexName = None,
+    heldout_percent: o.HeldoutPercent = 10.0,
+    k: o.Count = 10,
+    limit: Annotated[int | None, typer.Option("--limit", show_default="all", help="Evaluate at most this many pairs.")] = None,
+    discount: Annotated[float | None, typer.Option("--discount", show_default="the suggest default", help="Popularity discount exponent in [0, 1].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON lines.")] = False,
 ) -> None:
     """Suggestions vs the "most popular modifiers" baseline, against the real long prompts' modifiers."""
     with cli_errors():

@@ -4,60 +4,42 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from .common import cli_errors, stderr_console, stdout_console
+from . import options as o
+from .common import cli_errors, phase_progress, stderr_console, stdout_console
+from .help import PANEL_BUILD, Command, Group
 
-app = typer.Typer(help="Build and manage prompt search indexes (used by search and suggest).", no_args_is_help=True)
-
-
-def _progress_bar():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=stderr_console(), transient=False,
-    )
+app = typer.Typer(help="Build and manage prompt search indexes (used by search and suggest).", no_args_is_help=True, cls=Group)
+IndexArg = Annotated[str, typer.Argument(metavar="NAME", help="Index name.")]
+JsonLines = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _callback(bar):
-    tasks: dict[str, int] = {}
-
-    def progress(phase: str, done: int, total: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = bar.add_task(phase, total=total, rate="")
-        task = bar.tasks[tasks[phase]]
-        elapsed = task.elapsed or 0.0
-        rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and phase != "read" else ""
-        bar.update(tasks[phase], completed=done, total=total, rate=rate)
-
-    return progress
-
-
-@app.command("build")
+@app.command("build", cls=Command)
 def build(
-    sources: list[str] = typer.Argument(..., help="Prompt datasets: csv/tsv/jsonl/parquet/txt files or hub dataset ids (e.g. Gustavosta/Stable-Diffusion-Prompts)."),
-    name: str | None = typer.Option(None, "--name", "-n", help="Index name (default: the first source's file name)."),
-    column: str | None = typer.Option(None, "--column", "-c", help="Prompt column (default: detected)."),
-    embedder: str | None = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2, offline)."),
-    keep_nsfw: bool = typer.Option(False, "--keep-nsfw", help="Keep prompts matching the sexual/gore blocklist (flagged, hidden from search unless asked)."),
-    exclude_heldout: float | None = typer.Option(None, "--exclude-heldout", help="Leave out this percent hash bucket (the one eval uses) to keep evaluation honest."),
-    processes: int = typer.Option(1, "--processes", "-p", help="Encode with this many worker processes (sentence-transformers multi-process pool)."),
-    exact: bool = typer.Option(False, "--exact", help="Plain float32 encoding without truncation (slower; the fast path is bf16, 77 tokens)."),
-    force: bool = typer.Option(False, "--force", help="Rebuild even when the same prompts and embedder were indexed already."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    sources: Annotated[list[str], typer.Argument(metavar="SOURCES", help="Prompt datasets: csv/tsv/jsonl/parquet/txt files or hub dataset ids (e.g. Gustavosta/Stable-Diffusion-Prompts).")],
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", show_default="the first source's file name", help="Index name.")] = None,
+    column: Annotated[str | None, typer.Option("--column", "-c", metavar="COLUMN", show_default="detected", help="Prompt column.")] = None,
+    embedder: o.Embedder = None,
+    keep_nsfw: Annotated[bool, typer.Option("--keep-nsfw", help="Keep prompts matching the sexual/gore blocklist (flagged, hidden from search unless asked).")] = False,
+    exclude_heldout: Annotated[float | None, typer.Option("--exclude-heldout", metavar="PERCENT", show_default="none",
+                                                          help="Leave out this percent hash bucket (the one eval uses) to keep evaluation honest.")] = None,
+    processes: Annotated[int, typer.Option("--processes", "-p", help="Encode with this many worker processes (sentence-transformers multi-process pool).")] = 1,
+    exact: Annotated[bool, typer.Option("--exact", help="Plain float32 encoding without truncation (slower; the fast path is bf16, 77 tokens).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the same prompts and embedder were indexed already.")] = False,
+    as_json: JsonLines = False,
 ) -> None:
     """Build (or rebuild) an index: clean, de-duplicate, embed and save prompts atomically."""
     with cli_errors():
         from ..retrieval.index import Index
 
-        with _progress_bar() as bar:
+        with phase_progress() as progress:
             try:
                 result = Index.build(sources, name, column=column, embedder=embedder, keep_nsfw=keep_nsfw,
                                      exclude_heldout=exclude_heldout, processes=processes, fast=not exact,
-                                     force=force, progress=_callback(bar))
+                                     force=force, progress=progress)
             except KeyboardInterrupt:
                 stderr_console().print("[bold red]Interrupted:[/] nothing written; the previous index (if any) is as it was.")
                 raise typer.Exit(130) from None
@@ -75,8 +57,8 @@ def build(
         )
 
 
-@app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a line.")) -> None:
+@app.command("list", cls=Command)
+def list_(as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False) -> None:
     """List built indexes, newest first (the newest is the default for search and suggest)."""
     with cli_errors():
         from ..retrieval.store import list_indexes
@@ -102,8 +84,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a 
         stdout_console(min_width=120).print(table)
 
 
-@app.command("info")
-def info(name: str = typer.Argument(..., help="Index name."), as_json: bool = typer.Option(False, "--json")) -> None:
+@app.command("info", cls=Command)
+def info(name: IndexArg, as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as one JSON object.")] = False) -> None:
     """Show an index's manifest: sources, embedder, sizes, cleaning counts."""
     with cli_errors():
         from ..retrieval.index import Index
@@ -126,8 +108,8 @@ def info(name: str = typer.Argument(..., help="Index name."), as_json: bool = ty
         console.print(f"  size on disk: {_mb(summary.size_bytes)}")
 
 
-@app.command("remove")
-def remove(name: str = typer.Argument(..., help="Index name.")) -> None:
+@app.command("remove", cls=Command)
+def remove(name: IndexArg) -> None:
     """Delete an index."""
     with cli_errors():
         from ..retrieval.store import remove_index
@@ -136,21 +118,21 @@ def remove(name: str = typer.Argument(..., help="Index name.")) -> None:
         stdout_console().print(f"Removed index [bold]{name}[/] ({path}).")
 
 
-@app.command("lexicon")
+@app.command("lexicon", cls=Command, rich_help_panel=PANEL_BUILD)
 def lexicon(
-    data: Path = typer.Argument(..., help="The public prompt data folder (podvodka-pairs, diffusiondb-*, lexica-modifier-counts, clip-interrogator-terms)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the lexicon (default: the shipped data/modifier-lexicon)."),
-    embedder: str | None = typer.Option(None, "--embedder", "-e", help="sentence-transformers id or folder (default: all-MiniLM-L6-v2)."),
-    max_modifiers: int = typer.Option(3000, "--max-modifiers", help="Keep this many of the most popular modifiers."),
-    heldout_percent: float = typer.Option(10.0, "--heldout-percent", help="Leave this hash bucket out (the suggestion evaluation's)."),
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="The public prompt data folder (podvodka-pairs, diffusiondb-*, lexica-modifier-counts, clip-interrogator-terms).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default="the shipped data/modifier-lexicon", help="Where to write the lexicon.")] = None,
+    embedder: o.Embedder = None,
+    max_modifiers: Annotated[int, typer.Option("--max-modifiers", help="Keep this many of the most popular modifiers.")] = 3000,
+    heldout_percent: o.HeldoutPercent = 10.0,
 ) -> None:
     """Compute the shipped modifier lexicon (statistics, context vectors, categories; no prompt texts)."""
     with cli_errors():
         from ..training.lexicon import build_lexicon
 
-        with _progress_bar() as bar:
+        with phase_progress() as progress:
             path = build_lexicon(data, out, embedder=embedder, max_modifiers=max_modifiers,
-                                 heldout_percent=heldout_percent, progress=_callback(bar))
+                                 heldout_percent=heldout_percent, progress=progress)
         stdout_console().print(f"Wrote the modifier lexicon to [bold]{path}[/].")
 
 

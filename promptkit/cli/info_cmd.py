@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
 from .common import cli_errors, stdout_console
 
 
-def info(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def info(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
     """Show versions, the device renders would use, model settings, and data and cache locations."""
     with cli_errors():
         from ..core.sysinfo import system_info

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from . import render_options as opt
-from .common import cli_errors, stdout_console
+from . import options as o
+from .common import cli_errors, echo_json, print_preview, stdout_console
 
 
 def reproduce(
-    image: Path = typer.Argument(..., help="A PNG written by promptkit render or compare (or an A1111-style PNG)."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Use this model instead of the one recorded in the image (e.g. a local copy)."),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the reproduced PNG."),
-    device: str | None = opt.DEVICE,
-    dtype: str | None = opt.DTYPE,
-    config: str | None = opt.CONFIG,
-    as_json: bool = opt.JSON,
-    no_preview: bool = opt.NO_PREVIEW,
+    image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A PNG written by promptkit render or compare (or an A1111-style PNG).")],
+    model: Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", show_default="the one recorded in the image",
+                                              help="Use this model instead (e.g. a local copy).")] = None,
+    out: o.Out = Path("out"),
+    device: o.Device = None,
+    dtype: o.Dtype = None,
+    config: o.Config = None,
+    as_json: o.Json = False,
+    no_preview: o.NoPreview = False,
 ) -> None:
     """Render IMAGE again from its prompt, seed and settings, and report whether the pixels match."""
     with cli_errors():
@@ -29,10 +30,10 @@ def reproduce(
 
         read_png(image)  # a missing, unreadable or metadata-free image fails before any model loads
         folder = ensure_output_dir(out)
-        result = run_reproduce(image, model=model, **opt.backend_options(device, dtype, False, False, False, config))
+        result = run_reproduce(image, model=model, **o.backend_options(device, dtype, config=config))
         path = result.rendered.save(folder / f"{slugify(image.stem)}-reproduced.png")
         if as_json:
-            typer.echo(json.dumps({"files": [str(path)], "file": str(path), **result.to_dict()}, ensure_ascii=False))
+            echo_json({"files": [str(path)], "file": str(path), **result.to_dict()})
             return
         console = stdout_console()
         meta = result.metadata
@@ -43,5 +44,5 @@ def reproduce(
             console.print(f"[yellow]Differs[/] from the original by up to {result.max_difference} levels "
                           "(another device, dtype or library version changes the arithmetic).")
         if not no_preview:
-            opt.print_preview(console, result.rendered.image, max_width=64)
+            print_preview(console, result.rendered.image, max_width=64)
         console.print(f"Wrote [bold]{path}[/]")

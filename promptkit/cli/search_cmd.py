@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
+from . import options as o
 from .common import cli_errors, stdout_console
 
 
 def search(
-    query: str = typer.Argument(..., help="What to look for, e.g. 'a castle in the clouds'."),
-    k: int = typer.Option(10, "-k", "--k", help="How many prompts to show."),
-    index: str | None = typer.Option(None, "--index", "-i", help="Index name (default: the most recently built)."),
-    include_nsfw: bool = typer.Option(False, "--include-nsfw", help="Also show prompts flagged NSFW (indexes built with --keep-nsfw)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object a line (prompt, score, ...)."),
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for, e.g. 'a castle in the clouds'.")],
+    k: o.Count = 10,
+    index: Annotated[str | None, typer.Option("--index", "-i", metavar="NAME", show_default="the most recently built", help="Index to search.")] = None,
+    include_nsfw: Annotated[bool, typer.Option("--include-nsfw", help="Also show prompts flagged NSFW (indexes built with --keep-nsfw).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line (prompt, score, ...).")] = False,
 ) -> None:
     """Search an index for similar prompts (exact cosine search over sentence embeddings)."""
     with cli_errors():

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 
+from . import options as o
 from .common import cli_errors, stdout_console
 
 
 def suggest(
-    prompt: str = typer.Argument(..., help="Your prompt, e.g. 'a castle in the clouds'."),
-    k: int = typer.Option(12, "-k", "--k", help="How many modifiers to suggest."),
-    index: str | None = typer.Option(None, "--index", "-i", help="Index name (default: the most recent index, else the shipped lexicon alone)."),
-    lexicon_only: bool = typer.Option(False, "--lexicon-only", help="Use only the shipped lexicon, even when an index exists."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object a line (modifier, category, score, count, source)."),
+    prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="Your prompt, e.g. 'a castle in the clouds'.")],
+    k: o.Count = 12,
+    index: o.IndexName = None,
+    lexicon_only: Annotated[bool, typer.Option("--lexicon-only", help="Use only the shipped lexicon, even when an index exists.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line (modifier, category, score, count, source).")] = False,
 ) -> None:
     """Suggest modifiers that prompts like yours use, discounted by global popularity."""
     with cli_errors():

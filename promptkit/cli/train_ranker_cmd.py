@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from . import options as o
 from .common import cli_errors, stderr_console, stdout_console
 
 
 def train_ranker(
-    sources: list[str] = typer.Argument(..., help="Short->long pair files (or prompt files) to learn from."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write the ranker to (replaced only when training finishes)."),
-    modifiers: int = typer.Option(400, "--modifiers", help="How many of the most common modifiers it scores."),
-    max_features: int = typer.Option(6000, "--max-features", help="How many of the most common words and word pairs it reads."),
-    heldout_percent: float = typer.Option(10.0, "--heldout-percent", help="Hash buckets left out entirely (the evaluation's held-out prompts)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    sources: Annotated[list[str], typer.Argument(metavar="SOURCES", help="Short->long pair files (or prompt files) to learn from.")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FOLDER", help="Folder to write the ranker to (replaced only when training finishes).")],
+    modifiers: Annotated[int, typer.Option("--modifiers", help="How many of the most common modifiers it scores.")] = 400,
+    max_features: Annotated[int, typer.Option("--max-features", help="How many of the most common words and word pairs it reads.")] = 6000,
+    heldout_percent: o.HeldoutPercent = 10.0,
+    as_json: o.Json = False,
 ) -> None:
     """Train the modifier ranker: P(modifier in the full prompt | short prompt), a logistic regression."""
     with cli_errors():

@@ -68,6 +68,6 @@ def hf_cache_dir() -> Path:
     return Path(home).expanduser() / "hub"
 
 
-def looks_like_path(name: str) -> bool:
-    """A model name meant as a local path, not a hub id ("org/name" has exactly one slash)."""
-    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
+def looks_like_path(name: str, suffixes: tuple[str, ...] = ()) -> bool:
+    """A name meant as a local path, not a hub id ("org/name" has exactly one slash), or one ending in a file suffix."""
+    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.lower().endswith(suffixes)

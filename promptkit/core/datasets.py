@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import looks_like_path
 from .errors import DatasetError, first_line
 from .text import Blocklist, normalize_commas, normalize_whitespace
 
@@ -24,10 +25,6 @@ class PromptRecord:
 
     prompt: str
     short: str | None = None
-
-
-def looks_like_local_path(source: str) -> bool:
-    return source.startswith((".", "/", "~")) or Path(source).suffix.lower() in FORMATS or source.count("/") > 1
 
 
 class _Skips:
@@ -62,7 +59,7 @@ def _read(source: str | Path, column: str | None, short_column: str | None, spli
         raise DatasetError(f"dataset '{source}' is a folder; pass a csv/tsv/jsonl/parquet/txt file")
     if path.exists():
         rows = _read_file(path, column, short_column, skips)
-    elif looks_like_local_path(source):
+    elif looks_like_path(source, tuple(FORMATS)):
         raise DatasetError(f"dataset file '{source}' does not exist; check the path")
     else:
         rows = _read_hub(source, column, short_column, split, skips)

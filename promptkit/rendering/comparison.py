@@ -12,18 +12,8 @@ from ..core.files import ensure_output_dir, slugify
 from ..expansion.expander import ExpandSettings
 from ..expansion.result import Expansion
 from .backends.base import RenderBackend
-from .renderer import (
-    RANDOM_WEIGHTS_WARNING,
-    RenderedImage,
-    RenderJob,
-    _save_plain_png,
-    grid_title,
-    load_render_backend,
-    render_jobs,
-    resolve_seeds,
-    write_json,
-)
-from .settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS, RenderSettings
+from .renderer import ImageGrid, RenderedImage, RenderJob, _save_plain_png, load_for, render_jobs, resolve_seeds, write_json
+from .settings import RenderSettings
 
 GRID_FILE = "grid.png"
 SUMMARY_FILE = "summary.json"
@@ -46,7 +36,7 @@ class SavedComparison:
 
 
 @dataclass
-class Comparison:
+class Comparison(ImageGrid):
     """The short prompt and its expansions rendered with the same seeds.
 
     `images` is row-major: one row per seed, one column per prompt (the short prompt first).
@@ -64,9 +54,6 @@ class Comparison:
     def prompts(self) -> list[str]:
         return [self.prompt, *(e.expanded for e in self.expansions)]
 
-    def image(self, row: int, column: int) -> RenderedImage:
-        return self.images[row * len(self.prompts) + column]
-
     def column_name(self, column: int) -> str:
         return "short" if column == 0 else f"expansion{column}"
 
@@ -76,24 +63,6 @@ class Comparison:
         return [Caption("short prompt", self.prompt)] + [
             Caption(f"expansion {i + 1}", e.prompt, tuple(e.added)) for i, e in enumerate(self.expansions)
         ]
-
-    @property
-    def grid(self):
-        """The labelled comparison grid as a PIL image (built on first use)."""
-        if self._grid is None:
-            from .grid import make_grid
-
-            columns = len(self.prompts)
-            rows = [[self.image(r, c).image for c in range(columns)] for r in range(len(self.seeds))]
-            first = self.images[0].metadata
-            self._grid = make_grid(
-                rows, self.captions(), [f"seed {s}" for s in self.seeds], title=grid_title(first),
-                warning=RANDOM_WEIGHTS_WARNING if first.random_weights else "",
-            )
-        return self._grid
-
-    def default_folder_name(self) -> str:
-        return f"compare-{slugify(self.prompt)}-seed{self.seeds[0]}"
 
     def save(self, folder: str | Path) -> SavedComparison:
         """Write the grid, each image (PNG with metadata) and a JSON summary into `folder`."""
@@ -126,20 +95,20 @@ class Comparison:
         }
 
 
+def default_folder_name(prompt: str, seed: int) -> str:
+    """Where `promptkit compare` writes when no folder is given (under out/)."""
+    return f"compare-{slugify(prompt)}-seed{seed}"
+
+
 def compare(
     prompt: str,
     n: int = 3,
     seed: int | None = None,
     *,
     seeds: Sequence[int] | None = None,
+    settings: RenderSettings | None = None,
     expand_model: str | None = None,
     model: str | None = None,
-    steps: int = DEFAULT_STEPS,
-    guidance: float = DEFAULT_GUIDANCE,
-    width: int | None = None,
-    height: int | None = None,
-    negative: str = "",
-    scheduler: str = DEFAULT_SCHEDULER,
     batch_size: int | None = None,
     expand_settings: ExpandSettings | None = None,
     backend: str | RenderBackend = "diffusers",
@@ -147,28 +116,31 @@ def compare(
 ) -> Comparison:
     """Expand `prompt` into `n` variants (seeded by `seed`, or the first of `seeds`), then render
     the short prompt and every expansion with each seed, all in one batched call unless
-    `batch_size` caps it. `expand_model` is the prompt model; `model` the Stable Diffusion model."""
+    `batch_size` caps it. `expand_model` is the prompt model; `model` the Stable Diffusion model;
+    `settings` the render settings (`RenderSettings()` if None)."""
     from dataclasses import replace
 
-    from ..expansion.expander import get_expander, resolve_seed, validate_prompt
+    from ..core.seeds import resolve_seed
+    from ..core.text import validate_prompt
+    from ..expansion.expander import get_expander
 
-    expand_settings = replace(expand_settings or ExpandSettings(), n=n)
-    prompt = validate_prompt(prompt, expand_settings.clip_budget)
+    if expand_settings is None:
+        expand_settings = ExpandSettings(n=n)
+    elif expand_settings.n != n:
+        expand_settings = replace(expand_settings, n=n)
+    prompt = validate_prompt(prompt, expand_settings.clip_budget)  # before any model loads
     if seeds is not None:
         seed_list = resolve_seeds(None, seeds)
         expansion_seed = resolve_seed(seed) if seed is not None else seed_list[0]
     else:
         seed_list = resolve_seeds(seed)
         expansion_seed = seed_list[0]
-    settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
     expansions = get_expander(expand_model).expand(prompt, seed=expansion_seed, settings=expand_settings)
-    loaded = load_render_backend(backend, model, **backend_options)
+    loaded, resolved = load_for(backend, model, settings or RenderSettings(), **backend_options)
     jobs = []
     for s in seed_list:
         jobs.append(RenderJob(prompt=prompt, seed=s, index=0))
         jobs.extend(RenderJob(prompt=e.expanded, seed=s, index=i + 1, original_prompt=prompt, added=tuple(e.added), expansion_model=e.model)
                     for i, e in enumerate(expansions))
-    images = render_jobs(loaded, jobs, settings, batch_size)
-    resolved = images[0].metadata
-    settings = replace(settings, width=resolved.width, height=resolved.height)
-    return Comparison(prompt=prompt, expansions=expansions, seeds=seed_list, images=images, settings=settings, backend=loaded.describe())
+    images, _ = render_jobs(loaded, jobs, resolved, batch_size)
+    return Comparison(prompt=prompt, expansions=expansions, seeds=seed_list, images=images, settings=resolved, backend=loaded.describe())

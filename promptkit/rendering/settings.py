@@ -50,5 +50,12 @@ class RenderSettings:
         if not isinstance(self.scheduler, str) or not self.scheduler:
             raise InputError(f"scheduler must be a name, got {self.scheduler!r}; pass e.g. --scheduler {DEFAULT_SCHEDULER}")
 
+    def with_size(self, width: int, height: int) -> RenderSettings:
+        """A copy with the size the model rendered at; already-validated settings are not checked again."""
+        copy = object.__new__(RenderSettings)
+        for name, value in {**self.__dict__, "width": width, "height": height}.items():
+            object.__setattr__(copy, name, value)
+        return copy
+
     def to_dict(self) -> dict:
         return asdict(self)

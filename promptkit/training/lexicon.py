@@ -91,23 +91,7 @@ def build_lexicon(
     model = get_embedder(embedder_name)
 
     # Popularity: the average share of prompts using a modifier, over the statistics that know it.
-    shares: dict[str, list[float]] = {}
-    for m, c in zip(vocab, corpus_counts):
-        shares.setdefault(m, []).append(c / n_prompts)
-    lexica = {}
-    for row in _jsonl(sources.root / "lexica-modifier-counts" / "modifiers.jsonl"):
-        key = normalize_modifier(row["modifier"])
-        if key and not row.get("nsfw_flag"):
-            lexica[key] = lexica.get(key, 0) + int(row["count"])
-    phrases = {}
-    for row in _jsonl(sources.root / "diffusiondb-phrases" / "phrases.jsonl"):
-        key = normalize_modifier(row["phrase"])
-        phrases[key] = max(phrases.get(key, 0), int(row["count"]))
-    for key, count in lexica.items():
-        shares.setdefault(key, []).append(count / LEXICA_PROMPTS)
-    for key, count in phrases.items():
-        if key in shares:  # DiffusionDB phrases are noun phrases; they only refine known modifiers
-            shares[key].append(count / DIFFUSIONDB_PROMPTS)
+    shares, lexica = _popularity_shares(sources.root, vocab, corpus_counts, n_prompts)
     corpus = dict(zip(vocab, corpus_counts.tolist()))
     blocklist = Blocklist()
     candidates = [
@@ -143,6 +127,28 @@ def build_lexicon(
     }
     _write_lexicon(out, meta, rows, context)
     return out
+
+
+def _popularity_shares(root: Path, vocab, corpus_counts, n_prompts: int) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Popularity: each modifier's share of prompts in every statistic that knows it; and Lexica's counts."""
+    shares: dict[str, list[float]] = {}
+    for m, c in zip(vocab, corpus_counts):
+        shares.setdefault(m, []).append(c / n_prompts)
+    lexica: dict[str, int] = {}
+    for row in _jsonl(root / "lexica-modifier-counts" / "modifiers.jsonl"):
+        key = normalize_modifier(row["modifier"])
+        if key and not row.get("nsfw_flag"):
+            lexica[key] = lexica.get(key, 0) + int(row["count"])
+    phrases: dict[str, int] = {}
+    for row in _jsonl(root / "diffusiondb-phrases" / "phrases.jsonl"):
+        key = normalize_modifier(row["phrase"])
+        phrases[key] = max(phrases.get(key, 0), int(row["count"]))
+    for key, count in lexica.items():
+        shares.setdefault(key, []).append(count / LEXICA_PROMPTS)
+    for key, count in phrases.items():
+        if key in shares:  # DiffusionDB phrases are noun phrases; they only refine known modifiers
+            shares[key].append(count / DIFFUSIONDB_PROMPTS)
+    return shares, lexica
 
 
 def _write_lexicon(out: Path, meta: dict, rows: list[dict], context: np.ndarray) -> None:

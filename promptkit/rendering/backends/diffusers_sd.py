@@ -11,36 +11,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ...core import config
 from ...core.errors import InputError, ModelLoadError, first_line
 from ...core.hf import quiet_diffusers
+from ..schedulers import SCHEDULERS, check_scheduler, scheduler_names
 from ..settings import DEFAULT_SCHEDULER, RenderSettings
 from .tiny import is_random_weights
-
-MAX_BATCH_PROMPT_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class SchedulerChoice:
-    class_name: str
-    options: dict
-    label: str  # what a person calls it
-
-
-# A few well-tested samplers by name; each is built from the model's own scheduler config, so
-# v-prediction and the beta schedule carry over.
-SCHEDULERS: dict[str, SchedulerChoice] = {
-    "dpm++": SchedulerChoice("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": False}, "DPM-Solver++ 2M"),
-    "dpm++-karras": SchedulerChoice("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": True}, "DPM-Solver++ 2M, Karras sigmas"),
-    "euler": SchedulerChoice("EulerDiscreteScheduler", {}, "Euler"),
-    "euler-a": SchedulerChoice("EulerAncestralDiscreteScheduler", {}, "Euler ancestral"),
-    "ddim": SchedulerChoice("DDIMScheduler", {}, "DDIM"),
-    "pndm": SchedulerChoice("PNDMScheduler", {"skip_prk_steps": True}, "PNDM (PLMS)"),
-    "unipc": SchedulerChoice("UniPCMultistepScheduler", {}, "UniPC"),
-}
 
 DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 # Config for single-file SD 2.x checkpoints: diffusers' built-in default points at the removed stabilityai repo.
@@ -54,16 +32,6 @@ def _quiet_numpy_copy_warning():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"__array__ implementation doesn't accept a copy keyword", category=DeprecationWarning)
         yield
-
-
-def scheduler_names() -> list[str]:
-    return list(SCHEDULERS)
-
-
-def check_scheduler(name: str) -> str:
-    if name not in SCHEDULERS:
-        raise InputError(f"unknown scheduler {name!r}; choose one of: {', '.join(SCHEDULERS)} (e.g. --scheduler dpm++)")
-    return name
 
 
 def make_scheduler(name: str, base_config):
@@ -104,11 +72,6 @@ def resolve_dtype(dtype: str | None, device: str):
     return getattr(torch, name)
 
 
-def _looks_like_path(name: str) -> bool:
-    return config.looks_like_path(name) or name.endswith((".safetensors", ".ckpt", ".pt", ".bin"))
-
-
-
 def load_pipeline(model: str, dtype, single_file_config: str | None = None):
     """A `StableDiffusionPipeline` from a folder, a .safetensors checkpoint or a hub id, or a one-line ModelLoadError."""
     quiet_diffusers()
@@ -135,7 +98,7 @@ def load_pipeline(model: str, dtype, single_file_config: str | None = None):
                 f"checkpoint '{model}' could not be loaded with config '{config_source}' ({first_line(exc)}); "
                 "pass --config with a local SD 2.x diffusers folder for its component configs"
             ) from None
-    if _looks_like_path(model):
+    if config.looks_like_path(model, (".safetensors", ".ckpt", ".pt", ".bin")):
         raise ModelLoadError(f"model path '{model}' does not exist; pass an existing diffusers folder, a .safetensors file or a hub id with --model")
     try:
         # A token from HF_TOKEN or a prior `hf auth login` is picked up by huggingface_hub; we never read or print it.
@@ -195,7 +158,6 @@ class DiffusersBackend:
     def render(self, prompts: Sequence[str], seeds: Sequence[int], settings: RenderSettings) -> list:
         import torch
 
-        check_scheduler(settings.scheduler)
         if len(prompts) != len(seeds) or not prompts:
             raise InputError(f"render needs one seed per prompt, got {len(prompts)} prompts and {len(seeds)} seeds")
         for prompt in prompts:

@@ -10,9 +10,6 @@ as coming from random weights.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 MARKER_FILE = "promptkit.json"
@@ -103,11 +100,11 @@ def build_tiny_pipeline(seed: int = 0):
 
 def save_tiny_pipeline(out: str | Path, seed: int = 0) -> Path:
     """Write the tiny pipeline as an ordinary diffusers folder (safetensors), atomically, and return it."""
+    from ...core.files import replaced_folder
+
     out = Path(out).expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
     pipeline = build_tiny_pipeline(seed)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with replaced_folder(out) as staging:
         pipeline.save_pretrained(staging, safe_serialization=True)
         marker = {"random_weights": True, "seed": seed, "note": "tiny randomly initialised SD-2-shaped test pipeline; it renders noise"}
         (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
@@ -116,12 +113,6 @@ def save_tiny_pipeline(out: str | Path, seed: int = 0) -> Path:
             "Every image it renders is noise; promptkit labels them as random weights.\n",
             encoding="utf-8",
         )
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 
