@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from promptkit.core.errors import InputError, ModelLoadError
-from promptkit.expansion.expander import Expander, ExpandSettings, RankerPool, choose_modifiers
 from promptkit.modifiers.ranker import load_ranker, prompt_features
 from promptkit.retrieval.suggest import Suggester
 from promptkit.training.ranker import RankerConfig, precision_at, train_ranker
@@ -84,57 +83,6 @@ def test_bad_training_input_is_a_one_line_error(tmp_path):
     with pytest.raises(InputError, match="only .* usable training prompts"):
         train_ranker(RankerConfig(sources=(str(tiny),), out=str(tmp_path / "out"), heldout_percent=0))
     assert not (tmp_path / "out").exists()
-
-
-def pool(probabilities):
-    top = sorted(probabilities, key=lambda m: -probabilities[m])
-    return RankerPool(top=top, probability=lambda key: probabilities.get(key, 0.001))
-
-
-def test_choose_modifiers_keeps_the_confident_ones_own_first():
-    probs = {"8k": 0.5, "highly detailed": 0.4, "sharp focus": 0.2, "bokeh": 0.05, "film grain": 0.01}
-    settings = ExpandSettings(rerank_temperature=0, min_modifiers=2, max_modifiers=10, min_probability=0.1)
-    kept = choose_modifiers(["sharp focus", "my odd phrase"], pool(probs), settings, random.Random(0))
-    assert kept == ["sharp focus", "8k", "highly detailed"]  # the variant's own first, in its order
-    # At least `modifiers`, even when few are confident; at most `max_modifiers`.
-    few = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, min_modifiers=4, min_probability=0.45), random.Random(0))
-    assert few == ["8k", "highly detailed", "sharp focus", "bokeh"]
-    capped = choose_modifiers([], pool(probs), ExpandSettings(rerank_temperature=0, min_modifiers=1, max_modifiers=2, min_probability=0), random.Random(0))
-    assert capped == ["8k", "highly detailed"]
-    # Modifiers the prompt already has are not added again.
-    assert "8k" not in choose_modifiers([], pool(probs), settings, random.Random(0), existing=["a cat", "8k"])
-
-
-def test_choose_modifiers_noise_is_seeded_and_varies_between_variants():
-    probs = {f"modifier {i}": 0.2 - i * 0.005 for i in range(30)}
-    settings = ExpandSettings(rerank_temperature=1.0, min_modifiers=5, max_modifiers=5)
-    picks = [tuple(choose_modifiers([], pool(probs), settings, random.Random(f"7:{i}"))) for i in range(4)]
-    assert picks[0] == tuple(choose_modifiers([], pool(probs), settings, random.Random("7:0")))
-    assert len(set(picks)) > 1
-
-
-def test_expander_reranks_with_the_given_ranker(tiny_model, trained):
-    _, ranker = trained
-    expander = Expander.load(tiny_model)
-    expander._ranker = ranker
-    settings = ExpandSettings(n=4, rerank_temperature=0, min_modifiers=3, min_probability=0.5)
-    results = expander.expand("a photo of a wolf", seed=1, settings=settings)
-    for r in results:
-        assert r.expanded.startswith("a photo of a wolf, ")
-        assert {"photorealistic", "35mm", "highly detailed"} <= set(r.added)
-        assert "oil on canvas" not in r.added
-    raw = expander.expand("a photo of a wolf", seed=1, settings=ExpandSettings(n=4, min_modifiers=0))
-    assert all("photorealistic" not in r.added for r in raw)  # the tiny model never saw these words
-
-
-def test_steering_modifiers_are_not_chosen_twice(tiny_model, trained):
-    _, ranker = trained
-    expander = Expander.load(tiny_model)
-    expander._ranker = ranker
-    settings = ExpandSettings(n=4, steer=("photorealistic", "dramatic sky"), min_modifiers=4)
-    for r in expander.expand("a photo of a wolf", seed=2, settings=settings):
-        keys = [m.lower() for m in r.added]
-        assert keys[:2] == ["photorealistic", "dramatic sky"] and len(keys) == len(set(keys)) >= 4
 
 
 def test_suggester_uses_the_ranker(trained):

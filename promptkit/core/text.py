@@ -156,6 +156,11 @@ def clip_token_count(text: str) -> int:
     return len(_clip_tokenizer().encode(text.lower())) + 2
 
 
+def clip_piece_count(text: str) -> int:
+    """CLIP tokens of a fragment without the start and end tokens (for running totals)."""
+    return clip_token_count(text) - 2
+
+
 def trim_to_budget(prompt: str, added: Sequence[str], budget: int = CLIP_MAX_TOKENS) -> list[str]:
     """Keep the longest prefix of `added` whose joined prompt fits in `budget` CLIP tokens.
 

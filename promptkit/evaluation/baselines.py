@@ -103,3 +103,16 @@ def popular_modifiers(ranked: Sequence[str]) -> Callable[[str, int], list[str]]:
         return [m for m in ranked[: k + len(present)] if m not in present][:k]
 
     return method
+
+
+class ReferencePrompts:
+    """Not an expander: the real long prompt of each pair, as the bar real prompts set."""
+
+    name = "reference: the real long prompts"
+
+    def __init__(self, cases):
+        self.long = {case.short: case.long for case in cases if case.long}
+
+    def expand(self, prompt: str, seed: int | None = None, settings=None) -> list[Expansion]:
+        modifiers = split_prompt(self.long.get(prompt, prompt)).modifiers
+        return [baseline_expansion(self.name, prompt, modifiers, seed or 0, 0, None)]

@@ -23,7 +23,9 @@ from ..core.text import (
     split_prompt,
 )
 from ..expansion.result import Expansion
-from .baselines import NearestPromptModifiers, PopularModifiers, baseline_training_records
+from ..modifiers.relevance import get_relevance
+from .baselines import NearestPromptModifiers, PopularModifiers, ReferencePrompts, baseline_training_records
+from .metrics import Added, NeighbourCorpus, embed_texts, load_neighbour_corpus, subject_of, user_metrics
 
 
 class ExpanderLike(Protocol):
@@ -36,6 +38,7 @@ class ExpanderLike(Protocol):
 class EvalCase:
     short: str
     reference: tuple[str, ...] | None  # normalised modifiers of the real long prompt, if known
+    long: str | None = None  # the real long prompt of a pair (left out of its own neighbours)
 
 
 @dataclass
@@ -51,9 +54,13 @@ class EvalRow:
     blocklisted: float
     precision: float | None
     recall: float | None
+    # What a user sees, against a neighbour corpus the expander never saw (see evaluation.metrics):
+    # relevance lift, generic/conflict/redundancy shares, breadth, CLIP length, variant overlap.
+    user: dict | None = None
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        data = {k: v for k, v in self.__dict__.items() if k != "user"}
+        return {**data, **(self.user or {})}
 
 
 @dataclass
@@ -77,7 +84,7 @@ def load_cases(source: str, heldout_percent: float | None = None, limit: int | N
     for record in records:
         if record.short:
             reference = tuple(sorted({normalize_modifier(m) for m in split_prompt(record.prompt).modifiers} - {""}))
-            cases.append(EvalCase(record.short, reference))
+            cases.append(EvalCase(record.short, reference, record.prompt))
         else:
             cases.append(EvalCase(record.prompt, None))
     if limit is not None:
@@ -87,15 +94,18 @@ def load_cases(source: str, heldout_percent: float | None = None, limit: int | N
     return cases
 
 
-def evaluate_expander(expander: ExpanderLike, cases: Sequence[EvalCase], seed: int, settings, progress=None) -> EvalRow:
+def evaluate_expander(expander: ExpanderLike, cases: Sequence[EvalCase], seed: int, settings, progress=None,
+                      neighbours: NeighbourCorpus | None = None) -> EvalRow:
     """Expand every case (`settings.n` variants each, one seeded call) and compute the metrics."""
     blocklist = Blocklist()
     keep = within = repeats = blocked = total = 0
     added_total = 0
     hits = predicted = relevant = 0
     distinct_scores = []
+    added_by_variant: list[Added] = []
     for done, case in enumerate(cases, 1):
         expansions = expander.expand(case.short, seed=seed, settings=settings)
+        added_by_variant += [Added(case.short, exp.added, exp.index) for exp in expansions]
         bigrams: list[tuple[str, str]] = []
         for exp in expansions:
             total += 1
@@ -118,13 +128,18 @@ def evaluate_expander(expander: ExpanderLike, cases: Sequence[EvalCase], seed: i
         if progress:
             progress(expander.name, done, len(cases))
     has_reference = any(c.reference is not None for c in cases)
+    user = None
+    if neighbours is not None:
+        queries = dict(zip([c.short for c in cases], embed_texts([subject_of(c.short) for c in cases])))
+        generic = get_relevance().generic_set
+        user = user_metrics(added_by_variant, queries, neighbours, generic, {c.short: c.long for c in cases if c.long})
     return EvalRow(
         expander=expander.name, prompts=len(cases), expansions=total,
         keep_prompt=keep / total, within_budget=within / total, mean_added=added_total / total,
         repeat_modifier=repeats / total, distinct_2=sum(distinct_scores) / len(distinct_scores) if distinct_scores else 0.0,
         blocklisted=blocked / total,
         precision=(hits / predicted if predicted else 0.0) if has_reference else None,
-        recall=(hits / relevant if relevant else 0.0) if has_reference else None,
+        recall=(hits / relevant if relevant else 0.0) if has_reference else None, user=user,
     )
 
 
@@ -140,11 +155,13 @@ def evaluate(
     suggest_index: str | None = None,
     suggest_k: int = 3,
     with_suggest: bool = False,
+    neighbours: Sequence[str] = (),
     progress=None,
 ) -> EvalReport:
     """The `promptkit eval` report: each model (and, with `with_suggest`, its retrieval-augmented
-    variant; with reranking on, also its raw output), then the two baselines when `baseline_data`
-    is given."""
+    variant; with selection on, also its raw output), then the baselines when `baseline_data` is
+    given, and the real reference prompts of pairs. With `neighbours` (prompt files the expander
+    never trained on), every row also gets the user-facing metrics of `evaluation.metrics`."""
     from dataclasses import replace
 
     from ..expansion.expander import ExpandSettings, get_expander
@@ -152,6 +169,10 @@ def evaluate(
     settings = (settings or ExpandSettings(n=4))
     cases = load_cases(source, heldout_percent, limit)
     report = EvalReport(source=str(source), cases=len(cases), variants=settings.n, seed=seed)
+    corpus = load_neighbour_corpus(neighbours, get_relevance().artists, heldout_percent) if neighbours else None
+
+    def run(expander, run_settings=settings):
+        return evaluate_expander(expander, cases, seed, run_settings, progress, corpus)
 
     suggester = None
     if with_suggest:
@@ -159,20 +180,20 @@ def evaluate(
 
         suggester = get_suggester(suggest_index)
     for name in models or (None,):
-        report.rows.append(evaluate_expander(get_expander(name), cases, seed, settings, progress))
+        report.rows.append(run(get_expander(name)))
         if suggester is not None:
             from ..expansion.steering import SuggestExpander
 
-            steered = SuggestExpander(get_expander(name), suggester, suggest_k)
-            report.rows.append(evaluate_expander(steered, cases, seed, settings, progress))
+            report.rows.append(run(SuggestExpander(get_expander(name), suggester, suggest_k)))
         if settings.min_modifiers:
-            raw = replace(settings, min_modifiers=0)
-            row = evaluate_expander(get_expander(name), cases, seed, raw, progress)
-            row.expander += " (raw model output, no reranking)"
+            row = run(get_expander(name), replace(settings, min_modifiers=0))
+            row.expander += " (raw model output)"
             report.rows.append(row)
     if baseline_data:
         training = baseline_training_records(baseline_data, heldout_percent)
         k = max(1, round(report.rows[0].mean_added))  # as many modifiers as the first model adds on average
         for baseline in (PopularModifiers(training, k=k), NearestPromptModifiers(training)):
-            report.rows.append(evaluate_expander(baseline, cases, seed, settings, progress))
+            report.rows.append(run(baseline))
+    if any(c.long for c in cases):
+        report.rows.append(run(ReferencePrompts(cases), replace(settings, n=1)))
     return report

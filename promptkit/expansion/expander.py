@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from pathlib import Path
 
 from ..core import config
@@ -12,7 +10,6 @@ from ..core.seeds import MAX_SEED, resolve_seed
 from ..core.text import (
     CLIP_MAX_TOKENS,
     Blocklist,
-    already_in_prompt,
     clip_token_count,
     dedupe_modifiers,
     join_prompt,
@@ -20,31 +17,31 @@ from ..core.text import (
     trim_to_budget,
     validate_prompt,
 )
+from ..modifiers.relevance import RelevanceModel, get_relevance
 from .model import PromptModel, load_prompt_model
 from .result import Expansion
 from .sampling import ClipBudgetStop, sample
-from .selection import RankerPool, choose_modifiers, clean_modifiers
+from .selection import SelectSettings, choose_variants, clean_modifiers, own_candidates
 from .settings import ExpandSettings
 
 # Our BPE and CLIP split prompt text into about as many tokens; the margin covers the difference.
 BUDGET_TOKEN_MARGIN = 12
+POOL_SIZE = 80  # relevance candidates considered per prompt, besides the variants' own
 
 
 class Expander:
     """Expands prompts with one loaded prompt model; reuse it to avoid reloading."""
 
-    def __init__(self, prompt_model: PromptModel, ranker=None):
+    def __init__(self, prompt_model: PromptModel, relevance: RelevanceModel | None = None):
         self.prompt_model = prompt_model
-        self._ranker = ranker
+        self._relevance = relevance
 
     @property
-    def ranker(self):
-        """The modifier ranker used for reranking: the one given, else the shipped one (loaded once)."""
-        if self._ranker is None:
-            from ..modifiers.ranker import get_ranker
-
-            self._ranker = get_ranker()
-        return self._ranker
+    def relevance(self) -> RelevanceModel:
+        """The relevance model that selection uses: the one given, else the shipped one (loaded once)."""
+        if self._relevance is None:
+            self._relevance = get_relevance()
+        return self._relevance
 
     @classmethod
     def load(cls, name: str | Path | None = None) -> Expander:
@@ -60,19 +57,43 @@ class Expander:
         prompt = validate_prompt(prompt, settings.clip_budget)
         seed = resolve_seed(seed)
         steer = self._steer(prompt, settings)
-        context = join_prompt(prompt, steer)
-        pool = self._ranker_pool(prompt, settings)
+        if not settings.min_modifiers:
+            return self._raw(prompt, seed, settings, steer)
+        continuations = self._generate(join_prompt(prompt, steer), settings.n, seed, settings)
+        sampled = [clean_modifiers(text, finished) for text, finished in continuations]
+        chosen = self._select(prompt, steer, sampled, seed, settings)
+        return [self._expansion(prompt, [*steer, *keys], seed, index, settings, blocked=sum(settings.blocklist.matches(m) for m in own))
+                for index, (keys, own) in enumerate(zip(chosen, sampled))]
+
+    def _select(self, prompt: str, steer: list[str], sampled: list[list[str]], seed: int, settings: ExpandSettings) -> list[list[str]]:
+        """Each variant's modifiers: its own and the relevance model's best, coherent and filled to the target."""
+        relevance = self.relevance
+        scores = relevance.prompt_scores(prompt)
+        ranked = sorted((k for k in scores if not settings.blocklist.matches(k)), key=lambda k: -scores[k])
+        pool = {k: scores[k] for k in ranked[:POOL_SIZE]}
+        own = [own_candidates(modifiers, relevance.artists, settings.blocklist) for modifiers in sampled]
+        for keys in own:
+            pool.update({k: scores[k] for k in keys if k in scores and k not in pool})
+        select = SelectSettings(target_tokens=settings.target_tokens, max_tokens=settings.clip_budget or CLIP_MAX_TOKENS,
+                                temperature=settings.rerank_temperature, own_bonus=settings.own_bonus,
+                                max_modifiers=settings.max_modifiers, pool_size=POOL_SIZE)
+        return choose_variants(join_prompt(prompt, steer), pool, own, seed, relevance.generic_set, select, relevance.implied)
+
+    def _raw(self, prompt: str, seed: int, settings: ExpandSettings, steer: list[str]) -> list[Expansion]:
+        """The model's own modifiers, cleaned and trimmed; empty variants are sampled again."""
         results: list[Expansion | None] = [None] * settings.n
         pending = list(range(settings.n))
         for attempt in range(settings.max_retries + 1):
             # A retry re-samples only the empty variants, from a seed derived from the call's seed.
             attempt_seed = (seed + attempt * 1_000_003) % (MAX_SEED + 1)
-            continuations = self._generate(context, len(pending), attempt_seed, settings)
+            continuations = self._generate(join_prompt(prompt, steer), len(pending), attempt_seed, settings)
             still_empty = []
             for index, (text, finished) in zip(pending, continuations):
-                expansion = self._clean(prompt, text, finished, seed, index, settings, steer, pool)
-                results[index] = expansion
-                if not expansion.added:
+                modifiers = clean_modifiers(text, finished)
+                allowed = [m for m in modifiers if not settings.blocklist.matches(m)]
+                added = dedupe_modifiers([*steer, *allowed], existing=split_modifiers(prompt))
+                results[index] = self._expansion(prompt, added, seed, index, settings, blocked=len(modifiers) - len(allowed))
+                if not results[index].added:
                     still_empty.append(index)
             pending = still_empty
             if not pending:
@@ -112,28 +133,7 @@ class Expander:
         rows = sample(model, ids, count, max_new, tokenizer.eos_token_id, settings, generator, stop)
         return [(tokenizer.decode(row, skip_special_tokens=True), finished) for row, finished in rows]
 
-    def _ranker_pool(self, prompt: str, settings: ExpandSettings) -> RankerPool | None:
-        """The ranker's probabilities for this prompt and its top candidates (None without reranking)."""
-        if not settings.min_modifiers:
-            return None
-        ranker = self.ranker
-        probs = ranker.probabilities(prompt)
-        present = already_in_prompt(prompt)
-        top = [m for m, _ in ranker.ranked(probs, 4 * settings.max_modifiers) if not present(m) and not settings.blocklist.matches(m)]
-        floor = float(probs.min())  # a modifier the ranker does not know is at most as likely as its least likely
-        return RankerPool(top=top, probability=lambda m: float(probs[ranker.positions[m]]) if m in ranker.positions else floor)
-
-    def _clean(self, prompt: str, text: str, finished: bool, seed: int, index: int, settings: ExpandSettings,
-               steer: Sequence[str] = (), pool: RankerPool | None = None) -> Expansion:
-        modifiers = clean_modifiers(text, finished)
-        allowed = [m for m in modifiers if not settings.blocklist.matches(m)]
-        blocked = len(modifiers) - len(allowed)
-        added = dedupe_modifiers([*steer, *allowed], existing=split_modifiers(prompt))
-        if pool is not None:
-            rng = random.Random(f"{seed}:{index}")
-            kept_steer = added[: len(steer)]
-            existing = [*split_modifiers(prompt), *kept_steer]
-            added = [*kept_steer, *choose_modifiers(added[len(steer):], pool, settings, rng, existing, reserved=len(steer))]
+    def _expansion(self, prompt: str, added: list[str], seed: int, index: int, settings: ExpandSettings, blocked: int = 0) -> Expansion:
         kept = trim_to_budget(prompt, added, settings.clip_budget) if settings.clip_budget else added
         expanded = join_prompt(prompt, kept)
         return Expansion(
@@ -166,6 +166,7 @@ def expand(
     seed: int | None = None,
     *,
     model: str | Path | None = None,
+    length: str | int = ExpandSettings.length,
     temperature: float = ExpandSettings.temperature,
     top_k: int = ExpandSettings.top_k,
     top_p: float = ExpandSettings.top_p,
@@ -179,14 +180,15 @@ def expand(
 ) -> list[Expansion]:
     """Expand `prompt` into `n` detailed variants (the prompt kept verbatim at the start of each).
 
-    Each variant keeps at least `min_modifiers` (and at most 10) of its own sampled modifiers and the
-    modifier ranker's top ones: those the ranker finds likely, chosen with seeded noise of scale
-    `rerank_temperature` (see `ExpandSettings`); `min_modifiers=0` returns the prompt model's raw output.
+    Each variant keeps modifiers chosen from its own sampled ones and the relevance model's best
+    for the prompt's subject, coherent with the prompt's medium, until the prompt reaches `length`
+    CLIP tokens ("short", "medium", "long" or a number); `rerank_temperature` sets how much the
+    variants differ. `min_modifiers=0` returns the prompt model's raw output.
     `suggest=k` > 0: retrieval-augmented expansion; the top k modifier suggestions (from `index`,
     default the most recent one, else the shipped lexicon) come first and steer the model.
     """
     settings = ExpandSettings(
-        n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
+        n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens, length=length,
         min_modifiers=min_modifiers, rerank_temperature=rerank_temperature, clip_budget=clip_budget, blocklist=blocklist or Blocklist(),
     )
     expander = get_expander(model)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ..core.errors import InputError
 from ..core.text import CLIP_MAX_TOKENS, Blocklist
 
+LENGTHS = {"short": 26, "medium": 41, "long": 58}  # CLIP-token targets; detailed real prompts average ~42
+
 MAX_VARIANTS = 64
 
 
@@ -25,23 +27,18 @@ class ExpandSettings:
     # Retrieval-augmented expansion: these modifiers (e.g. top suggestions) come first and the
     # model continues after them, so what it adds is steered by what similar prompts use.
     steer: tuple[str, ...] = ()
-    # Reranking with the modifier ranker (promptkit/ranker.py). Each variant's candidates are its
-    # own sampled modifiers and the ranker's top ones, ordered by log P(modifier | prompt) plus
-    # seeded Gumbel noise of scale `rerank_temperature` (so variants differ); `own_bonus`
-    # multiplies P for the variant's own modifiers, so the model's choices win close calls. A
-    # variant keeps every candidate with P >= `min_probability`, at least `min_modifiers` and at most
-    # `max_modifiers`: confident prompts get more modifiers, unclear ones fewer.
-    # min_modifiers=0: the model's raw output, no reranking. Defaults chosen on hash buckets 10-19.
+    # Selection (promptkit/expansion/selection.py): each variant keeps modifiers chosen from its own
+    # sampled ones and the relevance model's best for the prompt's subject, coherent with its
+    # medium, until the prompt reaches `length` CLIP tokens ("short", "medium", "long" or a number).
+    # `rerank_temperature` is the seeded noise that makes variants differ; `own_bonus` favours the
+    # model's own picks. min_modifiers=0 returns the model's raw output with no selection.
     min_modifiers: int = 4
-    max_modifiers: int = 10
-    min_probability: float = 0.06
-    rerank_temperature: float = 0.4
-    own_bonus: float = 4.0
+    max_modifiers: int = 16
+    length: str | int = "medium"
+    rerank_temperature: float = 0.8
+    own_bonus: float = 1.0
 
     def __post_init__(self) -> None:
-        self._check()
-
-    def _check(self) -> None:
         if not 1 <= self.n <= MAX_VARIANTS:
             raise InputError(f"n must be between 1 and {MAX_VARIANTS}, got {self.n}; pass e.g. --n 4")
         if not self.temperature > 0:
@@ -58,9 +55,17 @@ class ExpandSettings:
             raise InputError(f"max retries must be 0 or more, got {self.max_retries}")
         if not 0 <= self.min_modifiers <= self.max_modifiers <= 32:
             raise InputError(f"min modifiers must be between 0 (no reranking) and {min(self.max_modifiers, 32)}, got {self.min_modifiers}; pass e.g. --min-modifiers 4")
-        if not 0 <= self.min_probability <= 1:
-            raise InputError(f"minimum probability must be in [0, 1], got {self.min_probability}")
-        if self.rerank_temperature < 0 or self.own_bonus <= 0:
-            raise InputError("rerank temperature must be 0 or more and the own-modifier bonus positive")
+        if isinstance(self.length, str) and self.length not in LENGTHS:
+            raise InputError(f"unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}, or a CLIP-token target such as 45")
+        if not isinstance(self.length, str) and not (isinstance(self.length, int) and 10 <= self.length <= CLIP_MAX_TOKENS):
+            raise InputError(f"length must be short, medium, long or a CLIP-token target between 10 and {CLIP_MAX_TOKENS}, got {self.length!r}")
+        if self.rerank_temperature < 0 or self.own_bonus < 0:
+            raise InputError("rerank temperature and the own-modifier bonus must be 0 or more")
         if isinstance(self.steer, str):
             raise InputError("steer must be a sequence of modifiers, not one string")
+
+    @property
+    def target_tokens(self) -> int:
+        """The CLIP length selection fills to, never past the budget."""
+        target = LENGTHS[self.length] if isinstance(self.length, str) else self.length
+        return min(target, self.clip_budget or CLIP_MAX_TOKENS)

