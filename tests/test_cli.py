@@ -87,6 +87,8 @@ def test_expand_reads_file_and_stdin(run, tiny_model, tmp_path):
     (["expand", "a cat", "--temperature", "0"], "temperature must be greater than 0"),
     (["expand", "a cat", "--model", "./no-such-model"], "does not exist"),
     (["expand", "a cat", "--model", "Gustavosta/MagicPrompt-Stable-Diffusion"], "pass a local folder"),
+    (["expand", "a cat", "--length", "huge"], "choose one of: short, medium, long"),
+    (["expand", "a cat", "--length", "500"], "between 10 and 77"),
 ])
 def test_bad_input_is_one_line_and_exit_1(run, args, message):
     result = run(*args)
@@ -225,3 +227,13 @@ def test_min_modifiers_and_its_hidden_old_name_agree(run, tiny_model):
     old = run("expand", PROMPT, "--seed", 3, "--model", tiny_model, "--json", "--modifiers", 0)
     assert new.exit_code == 0 and old.exit_code == 0, new.output + old.output
     assert new.stdout == old.stdout
+
+
+def test_raw_is_the_models_own_output_and_length_sets_how_long(run, tiny_model):
+    raw = run("expand", PROMPT, "--seed", 3, "--model", tiny_model, "--json", "--raw")
+    zero = run("expand", PROMPT, "--seed", 3, "--model", tiny_model, "--json", "--min-modifiers", 0)
+    assert raw.exit_code == 0 and raw.stdout == zero.stdout, raw.output
+    short = run("expand", PROMPT, "--seed", 3, "--n", 3, "--model", tiny_model, "--json", "--length", "short")
+    long = run("expand", PROMPT, "--seed", 3, "--n", 3, "--model", tiny_model, "--json", "--length", "long")
+    tokens = [[json.loads(line)["clip_tokens"] for line in r.stdout.splitlines()] for r in (short, long)]
+    assert max(tokens[1]) <= 77 and sum(tokens[0]) < sum(tokens[1])

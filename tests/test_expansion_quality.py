@@ -11,11 +11,11 @@ from collections import Counter
 from statistics import mean
 
 import pytest
+from conftest import require_shared_data
 
 from promptkit.expansion.expander import ExpandSettings, get_expander
 from promptkit.modifiers.coherence import check_expansion
 from promptkit.modifiers.relevance import get_relevance
-from tests.conftest import require_shared_data
 
 PROMPTS = [
     "oil painting of a cat sitting on a rainbow", "a watercolor of a lighthouse", "logo of a coffee shop", "pixel art of a knight",

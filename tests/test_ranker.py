@@ -134,9 +134,10 @@ def test_train_ranker_cli_writes_the_ranker(tmp_path):
 def test_shipped_ranker_beats_popularity_on_heldout_pairs():
     """Precision@4 on the 985 held-out podvodka pairs (never trained on), against the 4 modifiers
     most common in the same training pairs."""
+    from conftest import require_shared_data
+
     from promptkit.evaluation.expansion import load_cases
     from promptkit.modifiers.ranker import get_ranker
-    from tests.conftest import require_shared_data
 
     pairs = str(require_shared_data() / "podvodka-pairs" / "pairs.jsonl")
     examples = [(c.short, set(c.reference)) for c in load_cases(pairs, heldout_percent=10)]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from promptkit.core.errors import ModelLoadError
+from promptkit.core.minilm import packaged_minilm
 from promptkit.modifiers.coherence import MEDIA
 from promptkit.modifiers.relevance import RelevanceModel, get_relevance, load_relevance
-from promptkit.retrieval.minilm import packaged_minilm
 
 
 def toy_model() -> RelevanceModel:

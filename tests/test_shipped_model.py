@@ -6,11 +6,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, require_shared_data
 
 import promptkit
 from promptkit.core import config
 from promptkit.evaluation.expansion import load_cases
-from tests.conftest import ROOT, require_shared_data
 
 MAX_BYTES = 25 * 1024 * 1024
 

@@ -4,7 +4,10 @@ import pytest
 
 from promptkit.core.errors import InputError
 from promptkit.expansion.steering import SuggestExpander
+from promptkit.modifiers.coherence import check_expansion, conflicts, kinds
 from promptkit.modifiers.lexicon import CATEGORIES, Vocabularies, categorize, get_lexicon
+from promptkit.modifiers.relevance import get_relevance
+from promptkit.modifiers.vocabulary import CATEGORIES as VOCABULARY_CATEGORIES
 from promptkit.retrieval.index import Index
 from promptkit.retrieval.suggest import Suggester, SuggestSettings, get_suggester, suggest
 
@@ -35,13 +38,13 @@ def test_shipped_lexicon_is_small_and_complete():
     assert not any(w in m for m in lexicon.modifiers for w in ("nude", "gore", "nsfw"))
 
 
-def test_suggest_without_an_index_uses_the_lexicon(minilm):
+def test_suggest_without_an_index_uses_the_relevance_model():
     prompt = "a castle in the clouds, highly detailed"
     out = suggest(prompt, k=12)
-    assert len(out) == 12 and all(s.source == "lexicon" for s in out)
+    assert len(out) == 12 and all(s.source == "relevance" for s in out)
     assert "highly detailed" not in [s.modifier for s in out]  # the prompt has it already
     assert [s.score for s in out] == sorted((s.score for s in out), reverse=True) and out[0].score == 1.0
-    assert all(s.category in CATEGORIES and s.count >= 0 for s in out)
+    assert all(s.category in VOCABULARY_CATEGORIES and s.count >= 0 for s in out)
     assert set(out[0].to_dict()) >= {"modifier", "category", "score", "count"}
 
 
@@ -50,7 +53,6 @@ def test_suggest_with_an_index_uses_neighbours(use_index, minilm):
     assert out and any(s.source in ("index", "both") for s in out)
     index = Index.load("synthetic")
     assert all(s.count <= SuggestSettings().neighbours for s in out if s.source != "lexicon")
-    assert all(s.modifier not in ("a red fox in the snow",) for s in out)
     only_index = Suggester(index, None).suggest("a red fox in the snow", 8)
     assert only_index and all(s.source == "index" and s.count >= 2 for s in only_index)
 
@@ -75,7 +77,7 @@ def test_index_with_another_embedder_suggests_without_the_lexicon(tmp_path, tiny
     suggester = get_suggester("tiny")
     assert suggester.lexicon is None  # its vectors mean nothing beside a 32-dim embedder: dropped, not mixed
     out = suggester.suggest("a cat", 3)
-    assert out and all(s.source in ("index", "ranker") for s in out)  # never "lexicon" or "both"
+    assert out and all(s.source in ("index", "relevance") for s in out)  # never "lexicon" or "both"
 
 
 @pytest.mark.parametrize("args, message", [(("", 5), "prompt is empty"), (("a cat", 0), "k must be between")])
@@ -101,3 +103,24 @@ def test_steering_drops_blocked_and_present_modifiers(tiny_model):
     settings = ExpandSettings(steer=("nude", "8k", "oil painting"))
     exp = get_expander(str(tiny_model)).expand("a cat, oil painting", seed=1, settings=settings)[0]
     assert exp.added[0] == "8k" and "nude" not in exp.expanded and exp.expanded.count("oil painting") == 1
+
+
+@pytest.mark.parametrize("prompt", ["a watercolor of a lighthouse", "logo of a coffee shop", "pixel art of a knight",
+                                    "a photo of an old fisherman", "a castle on a hill"])
+def test_suggestions_are_specific_and_fit_the_medium(prompt):
+    generic = get_relevance().generic_set
+    top = [s.modifier for s in suggest(prompt, k=10)]
+    assert len(top) == 10 and sum(m in generic for m in top) <= 3
+    assert not any(conflicts(kinds(m), kinds(prompt)) for m in top)
+    assert check_expansion(prompt, top)["redundant"] is False
+
+
+def test_a_broken_relevance_setting_is_the_same_one_line_error_as_in_expand(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from promptkit.cli.app import app
+
+    monkeypatch.setenv("PROMPTKIT_RELEVANCE", str(tmp_path / "does-not-exist"))
+    for args in (["suggest", "a cat"], ["expand", "a cat", "--seed", "1"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "relevance model" in result.stderr and len(result.stderr.strip().splitlines()) == 1

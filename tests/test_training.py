@@ -83,9 +83,8 @@ def test_train_cli_bad_dataset_is_one_line(tmp_path):
 @pytest.mark.shared_data
 def test_fine_tune_a_gpt2_family_model_with_the_stock_tokenizer(corpus_file, tmp_path):
     """The `--base gpt2` path: a GPT-2-shaped folder with the real GPT-2 tokenizer (no pad token)."""
+    from conftest import require_shared_data
     from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
-
-    from tests.conftest import require_shared_data
 
     tokenizer_dir = require_shared_data() / "gpt2-tokenizer"
     base = tmp_path / "gpt2-mini"

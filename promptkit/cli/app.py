@@ -24,6 +24,7 @@ from . import (
     suggest_cmd,
     train_cmd,
     train_ranker_cmd,
+    train_relevance_cmd,
 )
 from .help import PANEL_BUILD, PANEL_USE, Command, Group
 
@@ -38,7 +39,8 @@ app = typer.Typer(
 )
 USE = {"expand": expand_cmd.expand, "suggest": suggest_cmd.suggest, "search": search_cmd.search, "compare": compare_cmd.compare,
        "render": render_cmd.render, "reproduce": reproduce_cmd.reproduce, "info": info_cmd.info}
-BUILD = {"train": train_cmd.train, "train-ranker": train_ranker_cmd.train_ranker, "eval": eval_cmd.evaluate,
+BUILD = {"train": train_cmd.train, "train-ranker": train_ranker_cmd.train_ranker, "train-relevance": train_relevance_cmd.train_relevance,
+         "eval": eval_cmd.evaluate,
          "eval-suggest": eval_suggest_cmd.eval_suggest}
 for _name, _function in USE.items():
     app.command(_name, cls=Command, rich_help_panel=PANEL_USE)(_function)

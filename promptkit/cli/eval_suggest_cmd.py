@@ -20,33 +20,41 @@ def eval_suggest(
     discount: Annotated[float | None, typer.Option("--discount", show_default="the suggest default", help="Popularity discount exponent in [0, 1].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON lines.")] = False,
 ) -> None:
-    """Suggestions vs the "most popular modifiers" baseline, against the real long prompts' modifiers."""
+    """Suggestions vs popularity baselines: precision against the real long prompts, generic share, conflicts, breadth."""
     with cli_errors():
         from ..evaluation.expansion import load_cases
         from ..evaluation.suggestions import evaluate_suggestions, suggestion_methods
         from ..modifiers.lexicon import get_lexicon
         from ..modifiers.ranker import get_ranker
+        from ..modifiers.relevance import get_relevance
         from ..retrieval.index import get_index, validate_k
         from ..retrieval.suggest import SuggestSettings
 
         validate_k(k)
         cases = load_cases(source, heldout_percent, limit)
         settings = SuggestSettings() if discount is None else SuggestSettings(discount=discount)
-        methods = suggestion_methods(get_index(index), get_lexicon(), get_ranker(), settings)
+        relevance = get_relevance()
+        methods = suggestion_methods(get_index(index), get_lexicon(), get_ranker(), relevance, settings)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr_console()) as bar:
             task = bar.add_task("eval", total=len(cases))
-            rows = evaluate_suggestions(cases, methods, k, progress=lambda d, t: bar.update(task, completed=d))
+            rows = evaluate_suggestions(cases, methods, k, progress=lambda d, t: bar.update(task, completed=d), generic=relevance.generic_set)
         if as_json:
             for row in rows:
                 typer.echo(json.dumps(row.to_dict()))
             return
-        from rich.table import Table
+        stdout_console(min_width=130).print(_table(rows, f"{source}: {rows[0].cases} held-out pairs, top {k}, discount {settings.discount}"))
 
-        table = Table(title=f"{source}: {rows[0].cases} held-out pairs, top {k}, discount {settings.discount}")
-        for col in ("method", f"precision@{k}", f"recall@{k}", "≥1 hit"):
-            table.add_column(col, justify="left" if col == "method" else "right")
-        for row in rows:
-            table.add_row(row.method, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.hit_rate:.1%}")
-        stdout_console(min_width=110).print(table)
+
+def _table(rows, title: str):
+    from rich.table import Table
+
+    table = Table(title=title)
+    k = rows[0].k
+    for col in ("method", f"precision@{k}", f"recall@{k}", "≥1 hit", "generic", "conflict", "breadth"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for row in rows:
+        table.add_row(row.method, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.hit_rate:.1%}", f"{row.generic:.0%}",
+                      f"{row.conflict:.1%}", f"{row.breadth:.2f}")
+    return table

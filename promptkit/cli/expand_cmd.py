@@ -23,6 +23,8 @@ def expand(
     top_k: o.TopK = _DEFAULTS.top_k,
     top_p: o.TopP = _DEFAULTS.top_p,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", help="Most tokens the model may append.")] = _DEFAULTS.max_new_tokens,
+    length: o.Length = _DEFAULTS.length,
+    raw: o.Raw = False,
     min_modifiers: o.MinModifiers = _DEFAULTS.min_modifiers,
     old_modifiers: o.OldModifiers = None,
     rerank_temperature: o.RerankTemperature = _DEFAULTS.rerank_temperature,
@@ -44,20 +46,25 @@ def expand(
         texts = read_prompt_lines(file, prompts)
         settings = ExpandSettings(
             n=n, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
-            min_modifiers=o.min_modifiers(min_modifiers, old_modifiers), rerank_temperature=rerank_temperature, clip_budget=None if no_budget else _DEFAULTS.clip_budget,
+            length=o.length(length), min_modifiers=o.min_modifiers(min_modifiers, old_modifiers, raw), rerank_temperature=rerank_temperature,
+            clip_budget=None if no_budget else _DEFAULTS.clip_budget,
             blocklist=Blocklist.build(block or (), block_regex or (), defaults=not no_default_blocklist),
         )
         for expansions in _expand_all(texts, seed, model, settings, suggest_k if suggest else 0, index):
-            if as_json:
-                for expansion in expansions:
-                    echo_json(expansion.to_dict())
-            elif plain:
-                for expansion in expansions:
-                    typer.echo(expansion.expanded)
-            else:
-                from ..preview import expansions_renderable
+            _show(expansions, as_json, plain)
 
-                stdout_console().print(expansions_renderable(expansions))
+
+def _show(expansions, as_json: bool, plain: bool) -> None:
+    if as_json:
+        for expansion in expansions:
+            echo_json(expansion.to_dict())
+    elif plain:
+        for expansion in expansions:
+            typer.echo(expansion.expanded)
+    else:
+        from ..preview import expansions_renderable
+
+        stdout_console().print(expansions_renderable(expansions))
 
 
 def _expand_all(texts: list[str], seed: int | None, model: str | None, settings: ExpandSettings, suggest_k: int, index: str | None):

@@ -31,12 +31,15 @@ Temperature = Annotated[float, typer.Option("--temperature", "-t", help="Samplin
 TopK = Annotated[int, typer.Option("--top-k", help="Sample from the k most likely tokens (0: off).")]
 TopP = Annotated[float, typer.Option("--top-p", help="Nucleus sampling mass in (0, 1].")]
 MinModifiers = Annotated[int, typer.Option(
-    "--min-modifiers", help="Fewest modifiers each variant keeps after reranking by the modifier ranker "
-    "(up to 10 when it is confident; 0: the model's raw output).")]
+    "--min-modifiers", help="Fewest modifiers each variant keeps after selection (0: the model's raw output, as --raw).")]
+Raw = Annotated[bool, typer.Option("--raw", help="Return the prompt model's own text, with no relevance or coherence selection.")]
+Length = Annotated[str, typer.Option(
+    "--length", metavar="short|medium|long|N",
+    help="How long expansions get: short (~26 CLIP tokens), medium (~41, like detailed real prompts), long (~58), or a CLIP-token target.")]
 # `--modifiers`: the old name of --min-modifiers, kept hidden for one release.
 OldModifiers = Annotated[int | None, typer.Option("--modifiers", hidden=True)]
 RerankTemperature = Annotated[float, typer.Option(
-    "--rerank-temperature", help="Randomness of the reranking (0: the most probable modifiers; higher: more varied variants).")]
+    "--rerank-temperature", help="Randomness of the selection (0: the best-scoring modifiers; higher: more varied variants).")]
 Suggest = Annotated[bool, typer.Option("--suggest", help="Retrieval-augmented: the top suggested modifiers come first and steer the model.")]
 SuggestK = Annotated[int, typer.Option("--suggest-k", metavar="K", help="How many suggestions steer each expansion (with --suggest).")]
 
@@ -88,6 +91,11 @@ def backend_options(device: str | None, dtype: str | None, offload: bool = False
     return dict(device=device, dtype=dtype, offload=offload, vae_slicing=vae_slicing, vae_tiling=vae_tiling, single_file_config=config)
 
 
-def min_modifiers(new: int, old: int | None) -> int:
-    """--min-modifiers, or the hidden old --modifiers when that was given."""
-    return old if old is not None else new
+def min_modifiers(new: int, old: int | None, raw: bool = False) -> int:
+    """--min-modifiers, or the hidden old --modifiers when that was given; 0 with --raw."""
+    return 0 if raw else old if old is not None else new
+
+
+def length(value: str) -> str | int:
+    """--length as ExpandSettings takes it: a preset name, or a number of CLIP tokens."""
+    return int(value) if value.strip().isdigit() else value.strip().lower()

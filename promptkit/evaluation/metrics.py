@@ -132,12 +132,14 @@ def load_neighbour_corpus(sources: Sequence[str], artists: frozenset[str], exclu
     """The prompts of `sources` that have modifiers (only held-out rows of pairs files, when asked), embedded."""
     from ..core.datasets import is_heldout, read_prompts
 
-    prompts, subjects = [], []
+    prompts, subjects, seen = [], [], set()
     for source in sources:
         for record in read_prompts(source):
             if exclude_heldout is not None and record.short and not is_heldout(record, exclude_heldout):
                 continue
-            if len(split_modifiers(record.prompt)) > 1:
+            key = record.prompt.lower().strip()
+            if key not in seen and len(split_modifiers(record.prompt)) > 1:  # each prompt once: repeats are not votes
+                seen.add(key)
                 prompts.append(record.prompt)
                 subjects.append(subject_of(record.prompt, record.short))
     return NeighbourCorpus(embed_texts(subjects), prompts, artists)

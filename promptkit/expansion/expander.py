@@ -1,4 +1,4 @@
-"""Expand prompts with one loaded prompt model: sample, clean, rerank, trim to the CLIP budget."""
+"""Expand prompts with one loaded prompt model: sample candidates, select coherent relevant modifiers, fit the CLIP budget."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class Expander:
             pool.update({k: scores[k] for k in keys if k in scores and k not in pool})
         select = SelectSettings(target_tokens=settings.target_tokens, max_tokens=settings.clip_budget or CLIP_MAX_TOKENS,
                                 temperature=settings.rerank_temperature, own_bonus=settings.own_bonus,
-                                max_modifiers=settings.max_modifiers, pool_size=POOL_SIZE)
+                                min_modifiers=settings.min_modifiers, max_modifiers=settings.max_modifiers, pool_size=POOL_SIZE)
         return choose_variants(join_prompt(prompt, steer), pool, own, seed, relevance.generic_set, select, relevance.implied)
 
     def _raw(self, prompt: str, seed: int, settings: ExpandSettings, steer: list[str]) -> list[Expansion]:
@@ -115,7 +115,6 @@ class Expander:
         import torch
 
         tokenizer = self.prompt_model.tokenizer
-        model = self.prompt_model.model
         # End the prompt with a comma so the model starts a fresh modifier.
         context = prompt if prompt.endswith(",") else prompt + ","
         prefix = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
@@ -130,7 +129,7 @@ class Expander:
             raise InputError("prompt fills the prompt model's whole context; shorten it")
         stop = ClipBudgetStop(tokenizer, room) if settings.clip_budget is not None else None
         generator = torch.Generator().manual_seed(seed)
-        rows = sample(model, ids, count, max_new, tokenizer.eos_token_id, settings, generator, stop)
+        rows = sample(self.prompt_model, ids, count, max_new, tokenizer.eos_token_id, settings, generator, stop)
         return [(tokenizer.decode(row, skip_special_tokens=True), finished) for row, finished in rows]
 
     def _expansion(self, prompt: str, added: list[str], seed: int, index: int, settings: ExpandSettings, blocked: int = 0) -> Expansion:

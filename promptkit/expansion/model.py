@@ -12,11 +12,24 @@ from ..core.hf import quiet_transformers
 
 @dataclass
 class PromptModel:
-    """A causal LM and its tokenizer, plus the name it was loaded by."""
+    """A causal LM and its tokenizer, the name it was loaded by, and which runtime runs it.
+
+    `runtime` is "promptkit" (the light GPT-2 runtime in `gpt2_runtime`) or "transformers";
+    `step` hides the difference from the sampler.
+    """
 
     name: str
     model: object
     tokenizer: object
+    runtime: str = "transformers"
+
+    def step(self, input_ids, cache=None):
+        """One forward pass: the logits of every position, and the key/value cache to continue from."""
+        if self.runtime == "promptkit":
+            output = self.model(input_ids, cache=cache)
+        else:  # transformers 5 names the key/value cache `cache` on the way in and out
+            output = self.model(input_ids=input_ids, cache=cache, use_cache=True)
+        return output.logits, output.cache
 
     @property
     def max_positions(self) -> int:
@@ -63,7 +76,7 @@ def _load_folder(folder: Path, display_name: str, trainable: bool = False) -> Pr
             model, tokenizer = gpt2_runtime.load(folder)
             if tokenizer.eos_token_id is None:
                 raise ModelLoadError(f"model '{display_name}' has a tokenizer without an end-of-text token; it cannot end an expansion")
-            return PromptModel(name=display_name, model=model, tokenizer=tokenizer)
+            return PromptModel(name=display_name, model=model, tokenizer=tokenizer, runtime="promptkit")
         return _from_pretrained(str(folder), display_name, local_only=True)
     except ModelLoadError:
         raise

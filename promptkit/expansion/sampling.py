@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ..core.text import clip_token_count
+from .model import PromptModel
 from .settings import ExpandSettings
 
 
-def sample(model, ids: list[int], count: int, max_new: int, eos: int, settings: ExpandSettings, generator, stop) -> list[tuple[list[int], bool]]:
+def sample(model: PromptModel, ids: list[int], count: int, max_new: int, eos: int, settings: ExpandSettings, generator,
+           stop) -> list[tuple[list[int], bool]]:
     """`count` continuations of `ids` sampled together, with a KV cache and a seeded generator.
 
     One batched forward pass a step for all variants. Sampling draws from the top-k tokens only
@@ -20,10 +22,9 @@ def sample(model, ids: list[int], count: int, max_new: int, eos: int, settings: 
     finished = [False] * count
     alive = set(range(count))
     with torch.inference_mode():
-        output = model(input_ids=torch.tensor([ids] * count, dtype=torch.long), use_cache=True)
+        logits, cache = model.step(torch.tensor([ids] * count, dtype=torch.long))
         for _ in range(max_new):
-            cache = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
-            tokens = pick_tokens(output.logits[:, -1, :], settings, generator)
+            tokens = pick_tokens(logits[:, -1, :], settings, generator)
             for i in list(alive):
                 if tokens[i] == eos:
                     finished[i] = True
@@ -34,7 +35,7 @@ def sample(model, ids: list[int], count: int, max_new: int, eos: int, settings: 
                     alive.discard(i)
             if not alive:
                 break
-            output = model(input_ids=torch.tensor(tokens, dtype=torch.long)[:, None], cache=cache, use_cache=True)
+            logits, cache = model.step(torch.tensor(tokens, dtype=torch.long)[:, None], cache)
     return list(zip(rows, finished))
 
 

@@ -50,6 +50,7 @@ class SelectSettings:
     own_bonus: float = 1.0  # added to the score of the variant's own GPT-2 modifiers
     reuse_penalty: float = 3.0  # subtracted per earlier variant of the same prompt that used it
     max_generic: int = 1  # at most this many of the corpus's 10 most used modifiers per variant
+    min_modifiers: int = 0  # keep adding past the target (within max_tokens) until this many
     max_modifiers: int = 16
     pool_size: int = 80  # relevance candidates considered per prompt
     length_bonus: float = 1.0  # per CLIP token past 2: fewer, more descriptive modifiers
@@ -142,7 +143,7 @@ def choose(prompt: str, pool: dict[str, float], own: Sequence[str], rng: random.
             break
         next((key for key in ranked if categorize(key) == slot and variant.try_add(key)), None)
     for key in ranked:
-        if variant.tokens >= settings.target_tokens:
+        if variant.tokens >= settings.target_tokens and len(variant.chosen) >= settings.min_modifiers:
             break
         variant.try_add(key)
     return sorted(variant.chosen, key=lambda k: ORDER.index(categorize(k) or "quality"))

@@ -28,7 +28,7 @@ _KIND_PATTERNS: dict[str, re.Pattern[str]] = {k: re.compile(p) for k, p in {
     "render3d": r"\b(?:3d|3-d|render|rendered|rendering|octane|unreal engine|unreal|ue5|ue4|blender|cinema ?4d|c4d|vray|v-ray|redshift|cgi|zbrush|keyshot|maya|houdini|cryengine|ray ?tracing|raytraced|path traced|low ?poly|isometric 3d|substance|sculpted|subsurface scattering|ambient occlusion)\b",
     "illustration": r"\b(?:illustration|illustrated|digital art|concept art|digital painting|artwork|storybook|children's book|key art|splash art|character design)\b",
     "cartoon": r"\b(?:pixar|disney|dreamworks|animation|animated|cartoon\w*|claymation|toon)\b",
-    "stylized": r"\b(?:abstract|cubis\w*|impressionis\w*|expressionis\w*|pop art|fauvis\w*|pointillis\w*|naive art|art brut|surreal\w*|fantasy|d&d|dungeons and dragons|league of legends|horror)\b",
+    "stylized": r"\b(?:abstract|cubis\w*|impressionis\w*|expressionis\w*|pop art|fauvis\w*|pointillis\w*|naive art|art brut|surreal\w*|fantasy|d&d|dnd|dungeons and dragons|league of legends|horror)\b",
     "digital": r"\b(?:digital painting|digital art|digital illustration|matte painting|concept art|concept design|character design|splash art|key art)\b",
     "hidetail": r"\b(?:\d+k|uhd|hdr|\w*detail\w*|intricate\w*|photo-?realis\w*|hyper-?realis\w*|octane|unreal engine|ray ?tracing)\b",
 }.items()}
@@ -111,6 +111,7 @@ SYNONYM_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(p
     ("digital", r"^(?:digital art|digital painting|digital illustration|digital artwork)$"),
     ("symmetry", r"\bsymmetr\w*\b"),
     ("lens", r"\b\d+\s?mm\b"),
+    ("minimal", r"\bminimalis\w*"),
 ))
 
 

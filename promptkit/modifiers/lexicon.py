@@ -1,9 +1,9 @@
 """The modifier lexicon: categories of modifiers, and the shipped default `suggest` uses without an index.
 
 The lexicon holds, per modifier: its category, how popular it is (prompt counts from public
-statistics), a "context" vector (the centred mean embedding of the prompts that use it) and its
-own text embedding. It holds no prompt texts. `build_lexicon` computes it from public data with
-the project's own index builder; `promptkit index lexicon` is the command.
+statistics) and a "context" vector (the centred mean embedding of the prompts that use it). It
+holds no prompt texts. `training.lexicon.build_lexicon` computes it from public data with the
+project's own index builder; `promptkit index lexicon` is the command.
 """
 
 from __future__ import annotations

@@ -90,13 +90,19 @@ class RelevanceModel:
             return share
         return (1 - self.medium_weight) * share + self.medium_weight * self.medium_share(medium)
 
-    def implied_media(self, min_prompts: int = 5, dominance: float = 0.7) -> dict[str, frozenset[str]]:
-        """Artist key -> the medium most of its prompts use (when one dominates): photographers vs painters."""
+    def implied_media(self, min_prompts: int = 5, dominance: float = 0.7, photo_dominance: float = 0.9) -> dict[str, frozenset[str]]:
+        """Artist key -> the medium most of its prompts use (when one dominates): photographers vs painters.
+
+        Photographers need a stricter share: painters such as "stanley lau" are often credited in
+        photorealistic portraits with camera terms, which count as photo prompts.
+        """
         out = {}
         for i, key in enumerate(self.modifiers):
             row = self.media[i]
-            if key.startswith("by ") and row.sum() >= min_prompts and row.max() >= dominance * row.sum():
-                out[key] = frozenset({MEDIA[int(row.argmax())]})
+            medium = MEDIA[int(row.argmax())]
+            share = dominance if medium != "photo" else photo_dominance
+            if key.startswith("by ") and row.sum() >= min_prompts and row.max() >= share * row.sum():
+                out[key] = frozenset({medium})
         return out
 
     def scores(self, query: np.ndarray, medium: str | None = None) -> np.ndarray:
@@ -195,6 +201,6 @@ def get_relevance() -> RelevanceModel:
 
 def embed_subject(prompt: str) -> np.ndarray:
     """The query vector the relevance model compares with its corpus subjects (packaged MiniLM)."""
-    from ..retrieval.minilm import packaged_minilm
+    from ..core.minilm import packaged_minilm
 
     return packaged_minilm().encode(prompt)

@@ -1,13 +1,17 @@
 """Modifier suggestions: what prompts like yours add, discounted by how common it is everywhere.
 
-Two sources of evidence, used together when both are there:
+Four sources of evidence, combined when given (`get_suggester` uses the index, if any, the
+lexicon beside an index, and the relevance model):
 - an index: the prompt's nearest indexed prompts vote for their modifiers, each vote weighted by
   the neighbour's similarity; a modifier's share of the votes is divided by its global share to
   the power `discount`, so "highly detailed" (in a third of all prompts) stops topping every list;
 - the shipped lexicon: each modifier's context vector (where the prompts using it sit) is
   compared with the prompt, on top of its popularity, with the same discount;
-- the shipped modifier ranker (promptkit/ranker.py): P(modifier | the prompt's words), learnt
-  from short->long pairs, divided by the modifier's share ** discount.
+- the relevance model (`modifiers.relevance`): lift among the nearest licensed prompts, the
+  expander's own relevance signal; with it, the prompt's medium rules apply and at most 30% of
+  the list comes from the 10 most used modifiers;
+- the modifier ranker (`modifiers.ranker`, for the evaluation's ablation): P(modifier | the
+  prompt's words), divided by the modifier's share ** discount.
 Modifiers the prompt already has, and blocklisted ones, are never suggested.
 """
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..core.errors import InputError, ModelLoadError, SearchIndexError
+from ..core.errors import InputError, SearchIndexError
 from ..core.text import Blocklist, already_in_prompt
 from ..modifiers.coherence import allowed, kinds
 from ..modifiers.lexicon import Lexicon, categorize, get_lexicon
@@ -46,7 +50,7 @@ class SuggestSettings:
     context_weight: float = 5.0  # lexicon: log-score gain per unit of context cosine
     lexicon_weight: float = 1.0  # lexicon score's weight beside the index's, when both are used
     ranker_weight: float = 4.0  # the modifier ranker's score weight beside the others (0: off)
-    relevance_weight: float = 2.0  # the relevance model's score weight beside the others
+    relevance_weight: float = 1.0  # the relevance model's score weight beside the others
 
     def __post_init__(self) -> None:
         if self.neighbours < 1:
@@ -123,6 +127,8 @@ class Suggester:
                                                           "relevance" if modifier in relevance_scores else "ranker"))
             if modifier in counts:
                 count = counts[modifier]
+            elif self.relevance is not None and modifier in self.relevance.positions:
+                count = int(self.relevance.counts[self.relevance.positions[modifier]])
             elif self.lexicon is not None and modifier in self.lexicon.positions:
                 count = int(self.lexicon.counts[self.lexicon.positions[modifier]])
             else:
@@ -131,9 +137,11 @@ class Suggester:
         return results
 
     def _category(self, modifier: str) -> str:
+        if self.relevance is not None and modifier in self.relevance.positions:
+            return vocabulary_category(modifier) or "other"
         if self.lexicon is not None and modifier in self.lexicon.positions:
             return self.lexicon.category(modifier)
-        return vocabulary_category(modifier) or categorize(modifier)
+        return categorize(modifier)
 
     def _from_relevance(self, prompt: str, keep) -> dict[str, float]:
         """The relevance model's scores (lift among similar subjects), as exp(score - best), max 1."""
@@ -231,10 +239,7 @@ def get_suggester(index: str | Index | None | bool = None, settings: SuggestSett
         if loaded is None:
             raise
         lexicon = None  # an index alone still suggests
-    try:
-        relevance = get_relevance()
-    except ModelLoadError:
-        relevance = None  # suggestions still work from the index and lexicon
+    relevance = get_relevance()  # a missing or broken relevance model is the same one-line error as in expand
     # Without an index, the relevance model speaks for the shipped data; the lexicon only names categories.
     return Suggester(loaded, lexicon, replace(settings or SuggestSettings(), lexicon_weight=0.0) if loaded is None else settings,
                      relevance=relevance)
