@@ -40,6 +40,7 @@ def test_interrupted_training_keeps_previous_model(corpus_file, tiny_model, tmp_
     out = tmp_path / "model"
     out.mkdir()
     (out / "marker.txt").write_text("previous model")
+    (out / "training.json").write_text('{"promptkit_version": "0", "config": {}}')  # a model of ours, so it may be replaced
 
     def interrupt(phase, done, total, figures):
         if done == 3:

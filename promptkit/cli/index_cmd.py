@@ -125,6 +125,7 @@ def lexicon(
     embedder: o.Embedder = None,
     max_modifiers: Annotated[int, typer.Option("--max-modifiers", help="Keep this many of the most popular modifiers.")] = 3000,
     heldout_percent: o.HeldoutPercent = 10.0,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it exists and is not a promptkit lexicon (everything in it is lost).")] = False,
 ) -> None:
     """Compute the shipped modifier lexicon (statistics, context vectors, categories; no prompt texts)."""
     with cli_errors():
@@ -132,7 +133,7 @@ def lexicon(
 
         with phase_progress() as progress:
             path = build_lexicon(data, out, embedder=embedder, max_modifiers=max_modifiers,
-                                 heldout_percent=heldout_percent, progress=progress)
+                                 heldout_percent=heldout_percent, progress=progress, force=force)
         stdout_console().print(f"Wrote the modifier lexicon to [bold]{path}[/].")
 
 

@@ -31,6 +31,7 @@ def train(
     no_bf16: Annotated[bool, typer.Option("--no-bf16", help="Train in float32 instead of bf16 autocast.")] = False,
     card_extra: Annotated[Path | None, typer.Option("--card-extra", metavar="PATH", show_default="none",
                                                     help="Markdown file appended to the model card (licences, attribution).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it exists and is not a promptkit prompt model (everything in it is lost).")] = False,
     as_json: o.Json = False,
 ) -> None:
     """Train a prompt model; writes config, tokenizer, model.safetensors and a model card."""
@@ -43,7 +44,7 @@ def train(
             sources=sources, out=out, base=base, size=size, epochs=epochs, batch_size=batch_size,
             learning_rate=learning_rate, val_percent=val_percent, seed=seed, min_modifiers=min_modifiers,
             max_rows=max_rows, bf16=not no_bf16, card_extra=read_text(card_extra) if card_extra else "",
-            command="promptkit train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["train"] else "",
+            force=force, command="promptkit train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["train"] else "",
         )
         with _progress() as progress:
             try:

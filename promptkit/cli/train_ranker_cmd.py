@@ -18,6 +18,7 @@ def train_ranker(
     modifiers: Annotated[int, typer.Option("--modifiers", help="How many of the most common modifiers it scores.")] = 400,
     max_features: Annotated[int, typer.Option("--max-features", help="How many of the most common words and word pairs it reads.")] = 6000,
     heldout_percent: o.HeldoutPercent = 10.0,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it exists and is not a promptkit ranker (everything in it is lost).")] = False,
     as_json: o.Json = False,
 ) -> None:
     """Train the modifier ranker: P(modifier in the full prompt | short prompt), a logistic regression."""
@@ -26,7 +27,7 @@ def train_ranker(
         from ..training.ranker import train_ranker as run
 
         config = RankerConfig(sources=tuple(sources), out=str(out), modifiers=modifiers, max_features=max_features,
-                              heldout_percent=heldout_percent)
+                              heldout_percent=heldout_percent, force=force)
         err = stderr_console()
         with err.status("training the modifier ranker (L2 strength chosen on the development buckets)"):
             result = run(config)

@@ -15,6 +15,7 @@ from .common import cli_errors, stderr_console, stdout_console
 def train_relevance(
     data: Annotated[Path, typer.Argument(metavar="DATA_DIR", help="Folder holding the public prompt data (podvodka-pairs/, diffusiondb-imagereward/, ...).")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FOLDER", help="Folder to write the model to (replaced only when the build finishes).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it exists and is not a promptkit relevance model (everything in it is lost).")] = False,
     as_json: o.Json = False,
 ) -> None:
     """Build the relevance model: which modifiers prompts about similar subjects use more than prompts in general."""
@@ -23,7 +24,7 @@ def train_relevance(
 
         err = stderr_console()
         with err.status("building the relevance model (embedding the corpus subjects)") as status:
-            meta = build_relevance(data, out, progress=lambda message: status.update(message))
+            meta = build_relevance(data, out, progress=lambda message: status.update(message), force=force)
         if as_json:
             typer.echo(json.dumps({"out": str(out), **meta}))
             return

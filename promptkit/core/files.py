@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -59,19 +61,107 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class Artifact:
+    """A kind of folder promptkit writes, recognised by its own marker file: JSON holding `keys`."""
+
+    kind: str  # "prompt model", said in errors
+    marker: str  # "training.json"
+    keys: tuple[str, ...]
+
+    def owns(self, folder: Path) -> bool:
+        try:
+            data = json.loads((folder / self.marker).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(data, dict) and all(key in data for key in self.keys)
+
+
+def _protected(path: Path) -> bool:
+    """The filesystem root, the home folder, the current folder, or a folder above one of them."""
+    from .config import user_data_dir
+
+    with contextlib.suppress(OSError):
+        for place in (Path.home(), Path.cwd(), user_data_dir()):
+            place = place.expanduser().resolve()
+            if path == place or path in place.parents:
+                return True
+    return path.parent == path
+
+
+def check_output_folder(out: str | Path, artifact: Artifact, force: bool = False, option: str = "--out") -> Path:
+    """Resolve `out` and refuse, before any slow work, a folder whose replacement would destroy the user's files.
+
+    Allowed: a missing or empty folder, or a previous `artifact` of ours (recognised by its marker).
+    Refused: an existing file, the root, home, current or data folder (or one above them), and, unless
+    `force`, any other folder. Returns the resolved path.
+    """
+    path = Path(out).expanduser().resolve()
+    if _protected(path):
+        raise InputError(f"{option} '{out}' is the current, home or data folder (or holds it); pass a new folder, e.g. {option} ./my-{artifact.kind.split()[-1]}")
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option} '{out}' is an existing file, not a folder; pass a folder name")
+    if path.is_dir() and not force and any(path.iterdir()) and not artifact.owns(path):
+        raise InputError(f"{option} '{out}' exists and is not a promptkit {artifact.kind} (no {artifact.marker}); "
+                         "pass a new folder, or --force to replace it and everything in it")
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<what>old|tmp)-(?P<pid>\d+)(-.*)?$")
+
+
+def recover_folders(parent: str | Path) -> list[str]:
+    """Undo what dead writers left in `parent`: restore a `.NAME.old-PID` whose NAME is missing
+    (a crash between the two renames of a swap), remove the other leftovers of dead processes."""
+    parent = Path(parent)
+    done: list[str] = []
+    if not parent.is_dir():
+        return done
+    for path in sorted(parent.iterdir()):
+        match = _LEFTOVER.match(path.name)
+        if not match or not path.is_dir() or path.is_symlink() or _alive(int(match["pid"])):
+            continue
+        target = parent / match["name"]
+        with contextlib.suppress(OSError):
+            if match["what"] == "old" and not target.exists():
+                path.rename(target)
+                done.append(f"restored {target}")
+            else:
+                shutil.rmtree(path)
+                done.append(f"removed {path}")
+    return done
+
+
 @contextlib.contextmanager
-def replaced_folder(out: str | Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
+def replaced_folder(out: str | Path, keep: tuple[str, ...] = (), artifact: Artifact | None = None, force: bool = False) -> Iterator[Path]:
     """Write a whole folder, then swap it in: yields a temporary sibling to write into.
 
     When the block finishes, the sibling replaces `out` by rename; if it raises (Ctrl-C
     included), `out` stays exactly as it was. Files named in `keep` (a hand-written card, say)
-    are carried over from the old folder unless the block wrote them anew.
+    are carried over from the old folder unless the block wrote them anew. With `artifact`,
+    `out` is checked (`check_output_folder`) before and again just before the swap. Leftovers
+    of writers that died (`recover_folders`) are cleaned up first.
     """
-    out = Path(out)
+    out = Path(out).expanduser()
+    if artifact is not None:
+        out = check_output_folder(out, artifact, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    recover_folders(out.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         yield tmp
+        if artifact is not None:
+            check_output_folder(out, artifact, force)
         for name in keep:
             if (out / name).is_file() and not (tmp / name).exists():
                 shutil.copy2(out / name, tmp / name)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..core import config
 from ..core.errors import InputError, SearchIndexError
+from ..core.files import recover_folders
 from .index_files import read_index_files
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -21,7 +22,10 @@ def validate_name(name: str) -> str:
 
 
 def index_path(name: str) -> Path:
-    return config.indexes_dir() / validate_name(name)
+    """The folder of index `name`; leftovers of builds that died are recovered first (`recover_folders`)."""
+    validate_name(name)
+    recover_folders(config.indexes_dir())
+    return config.indexes_dir() / name
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ def list_indexes() -> list[IndexInfo]:
     root = config.indexes_dir()
     if not root.is_dir():
         return []
+    recover_folders(root)
     infos = []
     for path in root.iterdir():
         if path.is_dir() and not path.name.startswith("."):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core import config
 from ..core.errors import InputError
-from ..core.files import replaced_folder
+from ..core.files import Artifact, check_output_folder, replaced_folder
 from ..core.text import Blocklist, normalize_modifier
 from ..core.version import __version__
 from ..modifiers.lexicon import ARTICLE, LEXICON_FORMAT, Vocabularies, categorize
@@ -20,6 +20,7 @@ from ..modifiers.lexicon import ARTICLE, LEXICON_FORMAT, Vocabularies, categoriz
 LEXICA_PROMPTS = 61_000
 DIFFUSIONDB_PROMPTS = 2_000_000
 MAX_WORDS = 6
+LEXICON = Artifact("modifier lexicon", "meta.json", ("format", "corpus_prompts"))
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def load_vocabularies(root: Path) -> Vocabularies:
 def build_lexicon(
     data: Path, out: Path | None = None, *, embedder: str | None = None, max_modifiers: int = 3000,
     min_count: int = 3, heldout_percent: float = 10.0, corpus_index: str = "lexicon-corpus",
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None, force: bool = False,
 ) -> Path:
     """Compute the lexicon from the permitted public data and write it (atomically) to `out`.
 
@@ -72,9 +73,9 @@ def build_lexicon(
     """
     from ..retrieval.index import Index
 
+    out = check_output_folder(Path(out) if out is not None else config.data_dir() / config.LEXICON_NAME, LEXICON, force)
     sources = LexiconSources(Path(data))
     sources.check()
-    out = Path(out) if out is not None else config.data_dir() / config.LEXICON_NAME
     # The corpus goes through the ordinary index builder (cleaning, fast embedding, build cache);
     # the index it leaves (`corpus_index`) also serves `promptkit search` and the evaluation.
     built = Index.build([str(p) for p in sources.prompt_files], corpus_index, embedder=embedder,
@@ -125,7 +126,7 @@ def build_lexicon(
         "corpus_prompts": n_prompts, "heldout_percent_excluded": heldout_percent, "promptkit_version": __version__,
         "mean": [round(float(x), 6) for x in mean],
     }
-    _write_lexicon(out, meta, rows, context)
+    _write_lexicon(out, meta, rows, context, force)
     return out
 
 
@@ -151,8 +152,8 @@ def _popularity_shares(root: Path, vocab, corpus_counts, n_prompts: int) -> tupl
     return shares, lexica
 
 
-def _write_lexicon(out: Path, meta: dict, rows: list[dict], context: np.ndarray) -> None:
-    with replaced_folder(out, keep=("README.md",)) as tmp:  # the hand-written card travels with each rebuild
+def _write_lexicon(out: Path, meta: dict, rows: list[dict], context: np.ndarray, force: bool = False) -> None:
+    with replaced_folder(out, keep=("README.md",), artifact=LEXICON, force=force) as tmp:  # the hand-written card travels with each rebuild
         (tmp / "modifiers.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         np.save(tmp / "context.npy", context.astype(np.float16))
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core.datasets import PromptRecord, is_heldout, read_prompts
 from ..core.errors import InputError
-from ..core.files import replaced_folder
+from ..core.files import Artifact, check_output_folder, replaced_folder
 from ..core.hf import quiet_transformers
 from ..core.text import Blocklist, normalize_commas, split_prompt
 from ..core.version import __version__
@@ -29,6 +29,7 @@ MODEL_SIZES = {
     "small": (6, 384, 6, 128, 16384),
 }
 END_OF_TEXT = "<|endoftext|>"
+PROMPT_MODEL = Artifact("prompt model", "training.json", ("promptkit_version", "config"))
 
 
 @dataclass
@@ -48,6 +49,7 @@ class TrainConfig:
     max_rows: int | None = None
     card_extra: str = ""  # markdown appended to the model card (sources' licences, attribution)
     command: str = ""  # the command line, recorded in the card
+    force: bool = False  # replace an existing `out` even when it is not a prompt model of ours
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -60,6 +62,7 @@ class TrainConfig:
             raise InputError(f"batch size must be at least 1, got {self.batch_size}")
         if not 0 <= self.val_percent < 100:
             raise InputError(f"validation percent must be in [0, 100), got {self.val_percent}")
+        self.out = check_output_folder(self.out, PROMPT_MODEL, self.force)
 
 
 @dataclass
@@ -269,7 +272,7 @@ def _validation_loss(model, val_ids: list[list[int]], pad: int, config: TrainCon
 
 
 def _save_atomically(model, tokenizer, config: TrainConfig, result: TrainResult, data_stats: dict) -> None:
-    with replaced_folder(config.out) as tmp:
+    with replaced_folder(config.out, artifact=PROMPT_MODEL, force=config.force) as tmp:
         model.eval()
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
@@ -283,6 +286,7 @@ def _config_dict(config: TrainConfig) -> dict:
     data["out"] = str(config.out)
     data["sources"] = [str(s) for s in config.sources]
     data.pop("card_extra")
+    data.pop("force")
     return data
 
 

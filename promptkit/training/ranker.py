@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import InputError
-from ..core.files import replaced_folder
+from ..core.files import Artifact, check_output_folder, replaced_folder
 from ..core.text import Blocklist
 from ..core.version import __version__
 from ..modifiers.ranker import RANKER_FORMAT, RANKER_NAME, ModifierRanker, example_of, prompt_features
 
 Progress = Callable[[int, int], None]
+RANKER = Artifact("modifier ranker", "meta.json", ("format", "l2", "dev_precision_at_5"))
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RankerConfig:
     dev_percent: float = 10.0  # the next buckets: choose the regularisation, then train on them too
     l2: tuple[float, ...] = (1e-5, 3e-5, 1e-4)  # candidate penalties, per example
     iterations: int = 200  # L-BFGS iterations per fit
+    force: bool = False  # replace an existing `out` even when it is not a ranker of ours
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -41,6 +43,7 @@ class RankerConfig:
             raise InputError("held-out and development percents must leave data to train on")
         if self.iterations < 1:
             raise InputError(f"iterations must be at least 1, got {self.iterations}")
+        check_output_folder(self.out, RANKER, self.force)
 
 
 @dataclass
@@ -94,7 +97,7 @@ def train_ranker(config_: RankerConfig, progress: Progress | None = None) -> Ran
         l2=best, dev_scores=scores, dev_popular=precision_at(popular, dev, 5),
     )
     ranker.meta = _meta(cfg, result)
-    _save(ranker, Path(cfg.out))
+    _save(ranker, Path(cfg.out), cfg.force)
     return result
 
 
@@ -166,9 +169,9 @@ def _meta(cfg: RankerConfig, result: RankerResult) -> dict:
     }
 
 
-def _save(ranker: ModifierRanker, out: Path) -> None:
+def _save(ranker: ModifierRanker, out: Path, force: bool = False) -> None:
     """Written whole or not at all (see `replaced_folder`); a hand-written card in `out` is kept."""
-    with replaced_folder(out, keep=("README.md",)) as tmp:
+    with replaced_folder(out, keep=("README.md",), artifact=RANKER, force=force) as tmp:
         features = sorted(ranker.features, key=ranker.features.get)
         vocab = {"features": features, "idf": [round(float(v), 5) for v in ranker.idf], "modifiers": ranker.modifiers,
                  "rates": [round(float(v), 6) for v in ranker.rates]}

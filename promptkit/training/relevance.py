@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.datasets import heldout_bucket
 from ..core.errors import InputError
-from ..core.files import replaced_folder
+from ..core.files import Artifact, check_output_folder, replaced_folder
 from ..core.text import Blocklist, normalize_modifier, split_modifiers
 from ..core.version import __version__
 from ..modifiers.coherence import MEDIA, prompt_medium
@@ -29,6 +29,7 @@ from ..modifiers.vocabulary import NOT_ARTISTS, canonical_forms, categorize, is_
 MIN_SUBJECTS = 2  # distinct subjects that must use a modifier for it to be a candidate
 LONG_PHRASE_SUBJECTS = 5  # the same for phrases of 3+ words that public statistics do not attest
 HELDOUT_PERCENT = 10
+RELEVANCE = Artifact("relevance model", "meta.json", ("format", "min_subjects", "media"))
 SOURCES = {
     "pairs": "podvodka-pairs/pairs.jsonl",
     "diffusiondb": "diffusiondb-imagereward/train.jsonl",
@@ -121,9 +122,12 @@ def names_an_artist(key: str, artists: frozenset[str]) -> bool:
     return any(span in artists for span in spans if span != key and (" " in span or len(span) > 5))
 
 
-def build_relevance(root: str | Path, out: str | Path, progress: Callable[[str], None] | None = None) -> dict:
-    """Compute the relevance folder from the data folder `root` (see SOURCES) and write it to `out`."""
-    root, out = Path(root), Path(out)
+def build_relevance(root: str | Path, out: str | Path, progress: Callable[[str], None] | None = None, force: bool = False) -> dict:
+    """Compute the relevance folder from the data folder `root` (see SOURCES) and write it to `out`.
+
+    An existing `out` that is not a relevance model is refused unless `force` (see `check_output_folder`).
+    """
+    root, out = Path(root), check_output_folder(out, RELEVANCE, force)
     missing = [rel for rel in SOURCES.values() if not (root / rel).is_file()]
     if missing:
         raise InputError(f"'{root}' lacks {', '.join(missing)}; pass the folder that holds the public prompt data")
@@ -150,7 +154,7 @@ def build_relevance(root: str | Path, out: str | Path, progress: Callable[[str],
     meta = {"format": RELEVANCE_FORMAT, "embedder": "all-MiniLM-L6-v2", "prompts": len(rows), "modifiers": len(vocab),
             "min_subjects": MIN_SUBJECTS, "media": list(MEDIA), "media_prompts": media_prompts,
             "heldout_buckets_excluded": f"0-{HELDOUT_PERCENT - 1}", "sources": sorted(SOURCES.values()), "promptkit_version": __version__}
-    _write(out, meta, vocab, subject_counts, vectors, indptr, indices, media)
+    _write(out, meta, vocab, subject_counts, vectors, indptr, indices, media, force)
     return meta
 
 
@@ -160,9 +164,10 @@ def _embed(texts: list[str]) -> np.ndarray:
     return get_embedder(None, EmbedSettings(fast=False, max_tokens=77)).encode(texts)
 
 
-def _write(out: Path, meta: dict, vocab: list[str], counts: Counter, vectors: np.ndarray, indptr: list[int], indices: list[int], media: np.ndarray) -> None:
+def _write(out: Path, meta: dict, vocab: list[str], counts: Counter, vectors: np.ndarray, indptr: list[int], indices: list[int], media: np.ndarray,
+           force: bool = False) -> None:
     scale = np.maximum(np.abs(vectors).max(axis=1, keepdims=True), 1e-8) / 127.0
-    with replaced_folder(out, keep=("README.md",)) as tmp:
+    with replaced_folder(out, keep=("README.md",), artifact=RELEVANCE, force=force) as tmp:
         np.save(tmp / "subjects.npy", np.round(vectors / scale).astype(np.int8))
         np.save(tmp / "subject_scale.npy", scale.astype(np.float16))
         np.save(tmp / "media.npy", media)

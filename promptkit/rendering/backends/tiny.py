@@ -100,11 +100,13 @@ def build_tiny_pipeline(seed: int = 0):
 
 def save_tiny_pipeline(out: str | Path, seed: int = 0) -> Path:
     """Write the tiny pipeline as an ordinary diffusers folder (safetensors), atomically, and return it."""
-    from ...core.files import replaced_folder
+    from ...core.files import Artifact, replaced_folder
+
+    TINY_PIPELINE = Artifact("tiny test pipeline", MARKER_FILE, ("random_weights",))
 
     out = Path(out).expanduser()
     pipeline = build_tiny_pipeline(seed)
-    with replaced_folder(out) as staging:
+    with replaced_folder(out, artifact=TINY_PIPELINE) as staging:
         pipeline.save_pretrained(staging, safe_serialization=True)
         marker = {"random_weights": True, "seed": seed, "note": "tiny randomly initialised SD-2-shaped test pipeline; it renders noise"}
         (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")

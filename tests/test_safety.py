@@ -1,0 +1,130 @@
+"""Never lose a user's files; odd paths, leftovers of dead writers and concurrent builds (issue 10)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from promptkit.cli.app import app
+from promptkit.core.errors import InputError
+from promptkit.core.files import Artifact, check_output_folder, recover_folders, replaced_folder
+
+THING = Artifact("thing", "thing.json", ("promptkit_version",))
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(app, [str(a) for a in args], input=input)
+
+
+def _users_folder(path):
+    path.mkdir()
+    (path / "notes.txt").write_text("my thesis", encoding="utf-8")
+    (path / "sub").mkdir()
+    (path / "sub" / "data.csv").write_text("a,b\n", encoding="utf-8")
+    return path
+
+
+def _untouched(path):
+    return (path / "notes.txt").read_text(encoding="utf-8") == "my thesis" and (path / "sub" / "data.csv").is_file()
+
+
+@pytest.mark.parametrize("command", [
+    ["train", "{corpus}", "--size", "micro", "--epochs", "1"],
+    ["train-ranker", "{corpus}"],
+    ["train-relevance", "{data}"],
+    ["index", "lexicon", "{data}"],
+])
+def test_an_existing_folder_of_the_users_is_refused_before_any_work(command, corpus_file, tmp_path):
+    out = _users_folder(tmp_path / "thesis")
+    args = [a.format(corpus=corpus_file, data=tmp_path) for a in command]
+    result = run(*args, "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "is not a promptkit" in result.output and "--force" in result.output
+    assert _untouched(out) and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("command", [["train", "{corpus}", "--size", "micro"], ["train-ranker", "{corpus}"]])
+def test_an_existing_file_and_the_current_folder_are_refused(command, corpus_file, tmp_path, monkeypatch):
+    args = [a.format(corpus=corpus_file) for a in command]
+    file = tmp_path / "model"
+    file.write_text("keep me", encoding="utf-8")
+    result = run(*args, "--out", file)
+    assert result.exit_code == 1 and "existing file" in result.output and file.read_text(encoding="utf-8") == "keep me"
+    work = _users_folder(tmp_path / "work")
+    monkeypatch.chdir(work / "sub")
+    for out in (".", "..", "./x/.."):
+        result = run(*args, "--out", out)
+        assert result.exit_code == 1 and "Traceback" not in result.output and "current, home or data folder" in result.output, result.output
+    assert _untouched(work)
+
+
+def test_check_output_folder_allows_new_empty_and_our_own_and_force(tmp_path):
+    assert check_output_folder(tmp_path / "new", THING) == tmp_path / "new"
+    (tmp_path / "empty").mkdir()
+    assert check_output_folder(tmp_path / "empty", THING) == tmp_path / "empty"
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "thing.json").write_text(json.dumps({"promptkit_version": "1"}), encoding="utf-8")
+    assert check_output_folder(ours, THING) == ours
+    other = _users_folder(tmp_path / "other")
+    (other / "thing.json").write_text("[]", encoding="utf-8")  # a marker of the wrong shape is not ours
+    with pytest.raises(InputError, match="not a promptkit thing"):
+        check_output_folder(other, THING)
+    assert check_output_folder(other, THING, force=True) == other
+    with pytest.raises(InputError, match="current, home or data"):
+        check_output_folder("/", THING, force=True)
+    with pytest.raises(InputError, match="current, home or data"):
+        check_output_folder("~", THING, force=True)
+
+
+def test_retraining_over_our_own_model_still_swaps_it_atomically(tmp_path):
+    out = tmp_path / "model"
+    with replaced_folder(out, artifact=THING) as tmp:
+        (tmp / "thing.json").write_text(json.dumps({"promptkit_version": "1"}), encoding="utf-8")
+        (tmp / "a.txt").write_text("first", encoding="utf-8")
+    with replaced_folder(out, artifact=THING) as tmp:
+        (tmp / "thing.json").write_text(json.dumps({"promptkit_version": "2"}), encoding="utf-8")
+    assert not (out / "a.txt").exists() and json.loads((out / "thing.json").read_text())["promptkit_version"] == "2"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_leftovers_of_a_dead_writer_are_recovered(tmp_path):
+    dead = _dead_pid()
+    old = tmp_path / f".idx.old-{dead}"  # a crash between the two renames: only the old copy is left
+    old.mkdir()
+    (old / "manifest.json").write_text("{}", encoding="utf-8")
+    tmp = tmp_path / f".idx.tmp-{dead}-abc123"  # kill -9 while writing
+    tmp.mkdir()
+    (tmp / "half.npy").write_bytes(b"x")
+    busy = tmp_path / f".other.tmp-{os.getpid()}-zz"  # a live writer's folder is left alone
+    busy.mkdir()
+    stale = tmp_path / f".keep.old-{dead}"  # the swap finished; the old copy was not yet deleted
+    stale.mkdir()
+    (tmp_path / "keep").mkdir()
+    recover_folders(tmp_path)
+    assert (tmp_path / "idx" / "manifest.json").is_file() and not old.exists() and not tmp.exists()
+    assert busy.is_dir() and not stale.exists() and (tmp_path / "keep").is_dir()
+
+
+def test_an_index_left_only_in_its_old_copy_is_found_again(tmp_path):
+    from promptkit.core import config
+
+    root = config.indexes_dir()
+    root.mkdir(parents=True)
+    dead = _dead_pid()
+    (root / f".cats.old-{dead}").mkdir()
+    (root / f".cats.old-{dead}" / "manifest.json").write_text("{}", encoding="utf-8")
+    (root / f".dogs.tmp-{dead}-x1").mkdir()
+    result = run("index", "info", "cats")
+    assert "no index named" not in result.output and (root / "cats").is_dir(), result.output
+    assert sorted(p.name for p in root.iterdir()) == ["cats"]
