@@ -128,3 +128,19 @@ def test_an_index_left_only_in_its_old_copy_is_found_again(tmp_path):
     result = run("index", "info", "cats")
     assert "no index named" not in result.output and (root / "cats").is_dir(), result.output
     assert sorted(p.name for p in root.iterdir()) == ["cats"]
+
+
+def test_a_second_build_of_the_same_index_fails_in_one_line_naming_the_first(corpus_file):
+    from promptkit.retrieval.store import build_lock
+
+    with build_lock("cats"):
+        result = run("index", "build", corpus_file, "--name", "cats")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"being built by another promptkit (process {os.getpid()})" in result.output
+    with build_lock("cats"):  # released after the first build
+        pass
+
+
+def test_an_empty_index_name_is_refused():
+    result = run("index", "build", "whatever.txt", "--name", "")
+    assert result.exit_code == 1 and "is not allowed" in result.output, result.output

@@ -17,7 +17,7 @@ from ..core.version import __version__
 from ..modifiers.stats import modifier_table
 from .embedding import EmbedSettings, canonical_embedder_name, get_embedder
 from .index_files import FORMAT_VERSION, read_index_files, write_index_files
-from .store import index_path, validate_name
+from .store import build_lock, index_path, validate_name
 
 # progress(phase, done, total): phase is "read", "embed" or "write".
 BuildProgress = Callable[[str, int, int], None]
@@ -41,7 +41,13 @@ def build_index(
     sources = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
     if not sources:
         raise InputError("no dataset given; pass a csv/tsv/jsonl/parquet/txt file or a hub dataset id")
-    name = validate_name(name or default_name(sources))
+    name = validate_name(default_name(sources) if name is None else name)
+    with build_lock(name):
+        return _build_locked(sources, name, column, embedder, keep_nsfw, exclude_heldout, processes, fast, force, progress, started)
+
+
+def _build_locked(sources: list[str], name: str, column: str | None, embedder: str | None, keep_nsfw: bool, exclude_heldout: float | None,
+                  processes: int, fast: bool, force: bool, progress: BuildProgress | None, started: float) -> BuildOutcome:
     settings = EmbedSettings(fast=fast, processes=processes)
     prompts, flags, stats = _read_sources(sources, column, keep_nsfw, exclude_heldout, progress)
     digest = content_hash(prompts, flags)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,36 @@ def index_path(name: str) -> Path:
     validate_name(name)
     recover_folders(config.indexes_dir())
     return config.indexes_dir() / name
+
+
+@contextlib.contextmanager
+def build_lock(name: str) -> Iterator[None]:
+    """Hold the lock of index `name` while building it: a second build of the same name fails in one line."""
+    from filelock import FileLock, Timeout
+
+    root = config.user_data_dir() / "locks"  # beside the indexes, so a lock file is never taken for one
+    root.mkdir(parents=True, exist_ok=True)
+    owner = root / f"index-{name}.json"
+    lock = FileLock(str(root / f"index-{name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SearchIndexError(f"index '{name}' is being built by another promptkit{_lock_owner(owner)}; "
+                               "wait for it to finish or pass another --name") from None
+    try:
+        owner.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            owner.unlink()
+        lock.release()
+
+
+def _lock_owner(path: Path) -> str:
+    try:
+        return f" (process {int(json.loads(path.read_text(encoding='utf-8'))['pid'])})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 @dataclass(frozen=True)
