@@ -144,3 +144,58 @@ def test_a_second_build_of_the_same_index_fails_in_one_line_naming_the_first(cor
 def test_an_empty_index_name_is_refused():
     result = run("index", "build", "whatever.txt", "--name", "")
     assert result.exit_code == 1 and "is not allowed" in result.output, result.output
+
+
+# -- untrusted text reaching the terminal (item 9), odd dataset files (12, 13) -------------------------
+
+def test_prompts_are_one_line_and_control_characters_never_reach_the_terminal(tiny_model):
+    from promptkit.core.text import validate_prompt
+
+    assert validate_prompt("a cat\non a\x00 rainbow\r\n") == "a cat on a rainbow"
+    plain = run("expand", "a cat\non a rainbow", "--plain", "-n", 2, "--model", tiny_model, "--seed", 1)
+    assert plain.exit_code == 0 and len(plain.stdout.splitlines()) == 2, plain.output
+    assert all(line.startswith("a cat on a rainbow") for line in plain.stdout.splitlines())
+    table = run("expand", "a cat \x1b[2J\x1b]0;pwned\x07", "-n", 1, "--model", tiny_model, "--seed", 1)
+    assert table.exit_code == 0 and "\x1b[2J" not in table.stdout and "\x07" not in table.stdout, table.output
+    error = run("expand", "a cat", "--model", "./no-\x1b[2J-model\x9b")
+    assert error.exit_code == 1 and "\x1b[2J" not in error.output and "\x9b" not in error.output
+    assert "\\x1b[2J" in error.output
+
+
+def test_safe_console_escapes_text_but_keeps_its_own_styles():
+    import io
+
+    from promptkit.cli.common import SafeConsole
+
+    buffer = io.StringIO()
+    console = SafeConsole(file=buffer, force_terminal=True, color_system="standard", width=80, highlight=False)
+    console.print("[bold]row[/] \x1b]0;title\x07 end\x9b")
+    out = buffer.getvalue()
+    assert "\\x1b]0;title" in out and "\x07" not in out and "\x9b" not in out and "\x1b[1m" in out
+
+
+def test_a_csv_field_past_the_csv_limit_is_a_skipped_row(tmp_path):
+    from promptkit.core.datasets import read_prompts_lenient
+    from promptkit.core.errors import DatasetError
+
+    path = tmp_path / "big.csv"
+    path.write_text('prompt\n"a cat, oil painting"\n"' + "x" * 140_000 + '"\n"a dog, watercolor"\n', encoding="utf-8")
+    records, bad = read_prompts_lenient(path)
+    assert [r.prompt for r in records] == ["a cat, oil painting", "a dog, watercolor"] and bad == 1
+    only = tmp_path / "only.csv"
+    only.write_text('prompt\n"' + "x" * 140_000 + '"\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match="all 1 rows malformed"):
+        read_prompts_lenient(only)
+    result = run("train", path, "--out", tmp_path / "m", "--size", "micro")
+    assert result.exit_code == 1 and "Traceback" not in result.output and "malformed" in result.output, result.output
+
+
+def test_a_prompt_file_that_never_ends_is_refused(tmp_path, monkeypatch):
+    from promptkit.core import datasets
+
+    monkeypatch.setattr(datasets, "MAX_PROMPT_FILE_BYTES", 1000)
+    monkeypatch.setattr(datasets.read_lines, "__defaults__", (1000,))
+    result = run("expand", "--file", "/dev/zero")
+    assert result.exit_code == 1 and "larger than" in result.output and "Traceback" not in result.output, result.output
+    piped = run("expand", input="a cat\n" * 1000)
+    assert piped.exit_code == 1 and "standard input is larger than" in piped.output, piped.output

@@ -8,20 +8,32 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 
 from ..core.errors import InputError, PromptkitError
+from ..core.text import printable
+
+
+class SafeConsole(Console):
+    """A console that shows control characters in the text it prints escaped (`\\x1b`), so a prompt,
+    a dataset row or a file name can never clear the screen or set the window title; rich's own
+    control codes (colours, cursor moves of progress bars) pass unchanged."""
+
+    def _render_buffer(self, buffer) -> str:
+        return super()._render_buffer(Segment(printable(text), style, control) if not control else Segment(text, style, control)
+                                      for text, style, control in buffer)
 
 
 def stdout_console(min_width: int | None = None) -> Console:
     """The console for results; tables get `min_width` columns even when piped (rich assumes 80)."""
-    console = Console(soft_wrap=False, highlight=False)
+    console = SafeConsole(soft_wrap=False, highlight=False)
     if min_width and not console.is_terminal and console.width < min_width:
-        console = Console(soft_wrap=False, highlight=False, width=min_width)
+        console = SafeConsole(soft_wrap=False, highlight=False, width=min_width)
     return console
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return SafeConsole(stderr=True, highlight=False)
 
 
 @contextlib.contextmanager
@@ -54,7 +66,12 @@ def read_prompt_lines(file: Path | None, prompts: list[str] | None) -> list[str]
             raise InputError(f"'{file}' holds no prompts; write one prompt a line")
         return lines
     if file is not None or not sys.stdin.isatty():
-        data = sys.stdin.buffer.read()
+        from ..core.datasets import MAX_PROMPT_FILE_BYTES, read_limited
+
+        try:
+            data = read_limited(sys.stdin.buffer, MAX_PROMPT_FILE_BYTES, "standard input")
+        except PromptkitError as exc:
+            raise InputError(str(exc)) from None
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -100,7 +117,7 @@ def print_preview(console, image, max_width: int = 100) -> None:
 def echo_json(data) -> None:
     import json
 
-    typer.echo(json.dumps(data, ensure_ascii=False))
+    typer.echo(printable(json.dumps(data, ensure_ascii=False)))  # json escapes C0 controls, not DEL or C1
 
 
 def random_weights_note(console, random_weights: bool) -> None:

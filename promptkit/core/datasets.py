@@ -65,19 +65,32 @@ def _read(source: str | Path, column: str | None, short_column: str | None, spli
         rows = _read_hub(source, column, short_column, split, skips)
     records = [r for r in rows if r.prompt]
     if not records:
-        raise DatasetError(f"dataset '{source}' holds no prompts; check the file or pass --column NAME")
+        skipped = f" ({skips.count:,} malformed rows skipped)" if skips.count else ""
+        raise DatasetError(f"dataset '{source}' holds no prompts{skipped}; check the file or pass --column NAME")
     return records
 
 
-def read_lines(path: Path) -> list[str]:
-    """Non-empty stripped lines of a UTF-8 text file, with a one-line error for bad bytes."""
-    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+MAX_PROMPT_FILE_BYTES = 64 * 1024 * 1024  # a prompt file (expand --file, stdin) larger than this is a mistake
 
 
-def read_text(path: Path, skips: _Skips | None = None) -> str:
+def read_lines(path: Path, max_bytes: int | None = MAX_PROMPT_FILE_BYTES) -> list[str]:
+    """Non-empty stripped lines of a UTF-8 text file, with a one-line error for bad bytes or a file too large."""
+    return [line.strip() for line in read_text(path, max_bytes=max_bytes).splitlines() if line.strip()]
+
+
+def read_limited(stream, max_bytes: int | None, what: str) -> bytes:
+    """Read `stream` whole, or fail in one line once it passes `max_bytes` (/dev/zero never ends)."""
+    data = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DatasetError(f"{what} is larger than {max_bytes // 2**20} MB; pass a smaller file")
+    return data
+
+
+def read_text(path: Path, skips: _Skips | None = None, max_bytes: int | None = None) -> str:
     """The file as text; in lenient mode, lines that are not valid UTF-8 are dropped and counted."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = read_limited(handle, max_bytes, f"'{path}'")
     except OSError as exc:
         raise DatasetError(f"cannot read '{path}' ({exc.strerror}); check the path and permissions") from None
     try:
@@ -108,8 +121,23 @@ def _read_file(path: Path, column: str | None, short_column: str | None, skips: 
     elif fmt == "jsonl":
         rows = _read_jsonl(path, skips)
     else:
-        rows = list(csv.DictReader(io.StringIO(read_text(path, skips)), delimiter="\t" if fmt == "tsv" else ","))
+        rows = _read_csv(path, fmt, skips)
     return _records(rows, str(path), column, short_column, skips)
+
+
+def _read_csv(path: Path, fmt: str, skips: _Skips) -> list[dict]:
+    """Rows of a csv/tsv file; a malformed row (a field past the csv module's 131,072-character limit) is skipped."""
+    reader = csv.DictReader(io.StringIO(read_text(path, skips)), delimiter="\t" if fmt == "tsv" else ",")
+    rows = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            skips.skip(f"'{path}' line {reader.line_num} is malformed ({first_line(exc, 80)}); fix or remove it")
+            continue
+        rows.append(row)
 
 
 def _read_jsonl(path: Path, skips: _Skips) -> list[dict]:
@@ -166,7 +194,8 @@ def _records(rows: Iterable[dict], source: str, column: str | None, short_column
     iterator: Iterator[dict] = iter(rows)
     first = next(iterator, None)
     if first is None:
-        raise DatasetError(f"dataset '{source}' is empty; pass a file with at least one prompt")
+        skipped = f" (all {skips.count:,} rows malformed, skipped)" if skips.count else ""
+        raise DatasetError(f"dataset '{source}' is empty{skipped}; pass a file with at least one prompt")
     prompt_col = _pick_column(first.keys(), column, PROMPT_COLUMNS, source, required=True)
     short_col = _pick_column(first.keys(), short_column, SHORT_COLUMNS, source, required=False)
     records = []

@@ -21,8 +21,22 @@ _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _REPEATED_COMMAS = re.compile(r"(?:\s*,\s*){2,}")
 _ONLY_PUNCT = re.compile(r"^[\W_]*$")
+_LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "8 k" -> "8k", "4 k" -> "4k", "3 d" -> "3d": DiffusionDB-style tokenisation artefacts.
 _SPLIT_UNIT = re.compile(r"\b(\d+)\s+(k|d|mm|px|fps)\b", re.IGNORECASE)
+
+
+def clean_input(text: str) -> str:
+    """A prompt as typed or read: line breaks and tabs become spaces, other control characters
+    (NUL, ESC, ...) are removed, so a prompt is always one line and never drives the terminal."""
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: control characters other than newline and tab are shown escaped (\\x1b)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def normalize_whitespace(text: str) -> str:
@@ -179,7 +193,7 @@ def validate_prompt(prompt: str, clip_budget: int | None = None) -> str:
     """
     if not isinstance(prompt, str):
         raise InputError(f"prompt must be text, got {type(prompt).__name__}")
-    text = prompt.strip()
+    text = clean_input(prompt).strip()
     if not text:
         raise InputError('prompt is empty; pass some text, e.g. "a castle in the clouds"')
     if len(text) > MAX_PROMPT_CHARS:
