@@ -199,3 +199,48 @@ def test_a_prompt_file_that_never_ends_is_refused(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "larger than" in result.output and "Traceback" not in result.output, result.output
     piped = run("expand", input="a cat\n" * 1000)
     assert piped.exit_code == 1 and "standard input is larger than" in piped.output, piped.output
+
+
+# -- broken state and odd files (items 10, 14) --------------------------------------------------------
+
+def _write_index(name: str, created: str = "2026-01-01T00:00:00+00:00"):
+    import numpy as np
+
+    from promptkit.retrieval.index_files import FORMAT_VERSION, write_index_files
+    from promptkit.retrieval.store import index_path
+
+    vectors = np.eye(2, 4, dtype=np.float32)
+    manifest = {"format": FORMAT_VERSION, "name": name, "sources": ["x.txt"], "content_hash": "h", "prompts": 2, "modifiers": 1,
+                "embedder": {"name": "tiny", "dim": 4, "fast": False}, "created": created}
+    write_index_files(index_path(name), manifest, vectors, ["a cat, 8k", "a dog, 8k"], [False, False], ["8k"],
+                      np.array([2]), np.array([0, 0], dtype=np.int32), np.array([0, 1, 2], dtype=np.int64))
+    return index_path(name)
+
+
+@pytest.mark.parametrize("change", [{"embedder": "oops"}, {"created": 5}, {"embedder": {"dim": 4}}, {"sources": "x"}, {"prompts": "2"}])
+def test_an_index_with_a_manifest_of_the_wrong_shape_is_shown_broken_and_the_others_work(change):
+    from promptkit.retrieval.store import most_recent_index
+
+    _write_index("good")
+    bad = _write_index("bad", created="2027-01-01T00:00:00+00:00")
+    manifest = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
+    (bad / "manifest.json").write_text(json.dumps(dict(manifest, **change)), encoding="utf-8")
+    listed = run("index", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = {r["name"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    assert "manifest.json" in rows["bad"]["error"] and rows["good"]["error"] is None
+    assert run("index", "list").exit_code == 0
+    info = run("index", "info", "bad")
+    assert info.exit_code == 1 and "corrupted (manifest.json" in info.output and "Traceback" not in info.output, info.output
+    assert run("index", "info", "good").exit_code == 0 and most_recent_index() == "good"
+
+
+def test_removing_an_index_that_is_a_symlink_is_one_line_and_leaves_its_target(tmp_path):
+    from promptkit.core import config
+
+    outside = _users_folder(tmp_path / "outside")
+    config.indexes_dir().mkdir(parents=True)
+    (config.indexes_dir() / "link").symlink_to(outside)
+    result = run("index", "remove", "link")
+    assert result.exit_code == 1 and "symbolic link" in result.output and "Traceback" not in result.output, result.output
+    assert _untouched(outside)

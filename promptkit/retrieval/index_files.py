@@ -68,6 +68,22 @@ def write_index_files(target: Path, manifest: dict, vectors: np.ndarray, prompts
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def manifest_problem(manifest: dict) -> str | None:
+    """What is wrong with the shape of a manifest (valid JSON can still be nonsense), or None."""
+    embedder = manifest.get("embedder")
+    if not isinstance(embedder, dict) or not isinstance(embedder.get("name"), str) or type(embedder.get("dim")) is not int:
+        return "'embedder' is not an object with a name and a dim"
+    for key in ("prompts", "modifiers"):
+        if type(manifest.get(key)) is not int or manifest[key] < 0:
+            return f"'{key}' is not a count"
+    if not isinstance(manifest.get("created", ""), str):
+        return "'created' is not a date"
+    sources = manifest.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        return "'sources' is not a list of names"
+    return None
+
+
 def read_index_files(path: Path) -> IndexFiles:
     name = path.name
     fix = f"rebuild it with `promptkit index build SOURCE --name {name}` or remove it with `promptkit index remove {name}`"
@@ -79,6 +95,9 @@ def read_index_files(path: Path) -> IndexFiles:
         raise SearchIndexError(f"index '{name}' is corrupted (unreadable manifest.json); {fix}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
         raise SearchIndexError(f"index '{name}' has an unknown format (made by another promptkit version?); {fix}")
+    wrong = manifest_problem(manifest)
+    if wrong:
+        raise SearchIndexError(f"index '{name}' is corrupted (manifest.json: {wrong}); {fix}")
     try:
         embeddings = np.load(path / "embeddings.npy", mmap_mode="r")
         offsets = np.load(path / "prompt_offsets.npy")
@@ -97,7 +116,8 @@ def read_index_files(path: Path) -> IndexFiles:
         embeddings.ndim == 2 and embeddings.shape == (n, dim) and embeddings.dtype == np.float16
         and offsets.shape == (n + 1,) and blob.shape[0] == offsets[-1] and nsfw.shape == (n,)
         and modifier_offsets.shape == (n + 1,) and modifier_ids.shape[0] == modifier_offsets[-1]
-        and len(vocab_rows) == manifest.get("modifiers")
+        and isinstance(vocab_rows, list) and len(vocab_rows) == manifest.get("modifiers")
+        and all(isinstance(row, list) and len(row) == 2 and isinstance(row[0], str) and type(row[1]) is int for row in vocab_rows)
         and (modifier_ids.shape[0] == 0 or int(modifier_ids.max(initial=0)) < len(vocab_rows))
     )
     if not consistent:

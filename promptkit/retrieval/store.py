@@ -118,7 +118,12 @@ def most_recent_index() -> str | None:
 
 def remove_index(name: str) -> Path:
     path = index_path(name)
+    if path.is_symlink():
+        raise SearchIndexError(f"index '{name}' is a symbolic link, not a folder promptkit built; remove the link {path} yourself")
     if not path.is_dir():
         raise SearchIndexError(f"no index named '{name}'; see `promptkit index list`")
-    shutil.rmtree(path)
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        raise SearchIndexError(f"cannot remove index '{name}' ({exc.strerror or type(exc).__name__}); check the permissions of {path}") from None
     return path
