@@ -19,8 +19,8 @@ def toy_model() -> RelevanceModel:
     rows = [[0, 2], [0, 2], [1, 2], [1, 2]]
     indptr = np.cumsum([0] + [len(r) for r in rows])
     model = RelevanceModel(modifiers=modifiers, categories=["style", "style", "quality"], counts=np.array([2.0, 2.0, 4.0]),
-                           subjects=subjects, indptr=indptr, indices=np.array(sum(rows, [])), media=np.zeros((3, len(MEDIA))), k=2)
-    model._media_totals = np.zeros(len(MEDIA))
+                           subjects=subjects, indptr=indptr, indices=np.array(sum(rows, [])), media=np.zeros((3, len(MEDIA))),
+                           media_totals=np.zeros(len(MEDIA)), k=2)
     return model
 
 

@@ -8,6 +8,7 @@ recall of the added modifiers against the real long prompt's modifiers (normalis
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -95,8 +96,8 @@ def load_cases(source: str, heldout_percent: float | None = None, limit: int | N
         if case.short.lower() not in seen:
             seen.add(case.short.lower())
             cases.append(case)
-    if limit is not None:
-        cases = cases[:limit]
+    if limit is not None:  # a spread sample, not the first rows (files keep one user's iterations together)
+        cases = sorted(cases, key=lambda c: hashlib.md5(c.short.encode("utf-8")).hexdigest())[:limit]
     if not cases:
         raise InputError(f"no evaluation prompts in '{source}' after filtering; check the file and --heldout-percent")
     return cases

@@ -38,6 +38,9 @@ def keys_of(phrases: Sequence[str], artists: frozenset[str]) -> set[str]:
     return {k for p in phrases for k in canonical_forms(p, artists)}
 
 
+NEAR_DUPLICATE = 0.5  # word-set Jaccard from which a neighbour counts as a variant of the reference prompt
+
+
 class NeighbourCorpus:
     """Subject vectors and modifier keys of the evaluation corpus; lift of modifiers near a query."""
 
@@ -45,15 +48,21 @@ class NeighbourCorpus:
         self.subjects, self.prompts, self.artists, self.k, self.prior = subjects, prompts, artists, k, prior
         self.keys = [keys_of(split_modifiers(p)[1:], artists) for p in prompts]
         self.counts = Counter(k for ks in self.keys for k in ks)
-        self.row_of = {p.lower().strip(): i for i, p in enumerate(prompts)}
 
     def global_share(self, key: str) -> float:
         return (self.counts.get(key, 0) + 0.5) / (len(self.prompts) + 1.0)
 
     def neighbour_rows(self, query: np.ndarray, exclude: str | None = None) -> np.ndarray:
+        """The k rows with the nearest subjects; with `exclude` (a pair's own long prompt), without it
+        and without its near-duplicates: prompts iterated in one session would vote for it."""
         sims = self.subjects @ query
-        if exclude is not None and exclude.lower().strip() in self.row_of:
-            sims[self.row_of[exclude.lower().strip()]] = -2.0  # leave the reference prompt itself out
+        if exclude is not None:
+            reference = set(exclude.lower().split())
+            candidates = np.argpartition(-sims, min(4 * self.k, len(sims) - 1))[: 4 * self.k]
+            for row in candidates:
+                words = set(self.prompts[row].lower().split())
+                if len(words & reference) >= NEAR_DUPLICATE * len(words | reference):
+                    sims[row] = -2.0
         return np.argpartition(-sims, self.k)[: self.k]
 
     def lifts(self, keys: Sequence[str], rows: np.ndarray) -> list[float]:

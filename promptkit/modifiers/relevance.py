@@ -37,6 +37,7 @@ class RelevanceModel:
     indptr: np.ndarray
     indices: np.ndarray
     media: np.ndarray | None = None  # (n_modifiers, len(MEDIA)) corpus prompts of each medium using it
+    media_totals: np.ndarray | None = None  # (len(MEDIA),) corpus prompts of each medium
     k: int = 64
     medium_weight: float = 0.35  # share of the medium's prompts mixed in when the prompt names one
     alpha: float = 2.0  # prior strength, in prompts, toward the global share
@@ -46,11 +47,9 @@ class RelevanceModel:
     def global_share(self) -> np.ndarray:
         return (self.counts + 0.5) / (len(self.indptr) - 1 + 1.0)
 
-    @property
+    @functools.cached_property
     def positions(self) -> dict[str, int]:
-        if not hasattr(self, "_positions"):
-            self._positions = {m: i for i, m in enumerate(self.modifiers)}
-        return self._positions
+        return {m: i for i, m in enumerate(self.modifiers)}
 
     def generic(self, n: int = TOP10_GENERIC) -> list[str]:
         """The n most used modifiers of the corpus (the stock list to keep rare)."""
@@ -117,10 +116,6 @@ class RelevanceModel:
         lift = share / self.global_share
         return np.log(share * np.maximum(np.log(lift), 1e-4 / np.maximum(share, 1e-9)))
 
-    @property
-    def media_totals(self) -> np.ndarray:
-        return self._media_totals
-
     @functools.cached_property
     def generic_set(self) -> frozenset[str]:
         """The corpus's 10 most used modifiers: fine in moderation, never a stock list."""
@@ -177,9 +172,8 @@ def load_relevance(path: Path | str | None = None) -> RelevanceModel:
             modifiers=[r["modifier"] for r in rows], categories=[r["category"] for r in rows],
             counts=np.array([r["count"] for r in rows], dtype=np.float64), subjects=subjects,
             indptr=np.load(path / "indptr.npy").astype(np.int64), indices=np.load(path / "indices.npy"),
-            media=np.load(path / "media.npy"),
+            media=np.load(path / "media.npy"), media_totals=np.asarray(meta["media_prompts"], dtype=np.float64),
         )
-        model._media_totals = np.asarray(meta["media_prompts"], dtype=np.float64)
         consistent = (model.indptr.shape == (len(subjects) + 1,) and model.media.shape == (len(rows), len(MEDIA))
                       and int(model.indptr[-1]) == len(model.indices) and (len(model.indices) == 0 or int(model.indices.max()) < len(rows)))
     except (OSError, ValueError, KeyError, TypeError) as exc:

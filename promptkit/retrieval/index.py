@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.datasets import CleanStats
 from ..core.errors import InputError, SearchIndexError
-from .building import build_index
+from .building import BuildOutcome, build_index
 from .embedding import EmbedSettings, get_embedder
 from .index_files import read_index_files
 from .results import SearchHit
@@ -28,10 +28,22 @@ MAX_K = 1000
 
 @dataclass(frozen=True)
 class BuildResult:
+    """A build's outcome (`building.BuildOutcome`: stats, skipped, seconds) and the index it left."""
+
     index: Index
-    stats: CleanStats
-    skipped: bool  # True: an index over the same prompts with the same embedder already existed
-    seconds: float
+    outcome: BuildOutcome
+
+    @property
+    def stats(self) -> CleanStats:
+        return self.outcome.stats
+
+    @property
+    def skipped(self) -> bool:
+        return self.outcome.skipped
+
+    @property
+    def seconds(self) -> float:
+        return self.outcome.seconds
 
     def to_dict(self) -> dict:
         return {"name": self.index.name, "path": str(self.index.path), "skipped": self.skipped,
@@ -82,7 +94,7 @@ class Index:
     def build(cls, sources: str | Path | Sequence[str | Path], name: str | None = None, **options) -> BuildResult:
         """Read, clean, embed and save an index; see `building.build_index` for the options."""
         outcome = build_index(sources, name, **options)
-        return BuildResult(cls.open(outcome.path), outcome.stats, outcome.skipped, outcome.seconds)
+        return BuildResult(cls.open(outcome.path), outcome)
 
     @classmethod
     def load(cls, name: str | Path | None = None) -> Index:
