@@ -244,3 +244,19 @@ def test_removing_an_index_that_is_a_symlink_is_one_line_and_leaves_its_target(t
     result = run("index", "remove", "link")
     assert result.exit_code == 1 and "symbolic link" in result.output and "Traceback" not in result.output, result.output
     assert _untouched(outside)
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o027, 0o640)])
+def test_written_files_get_the_users_umask(tmp_path, umask, expected):
+    from promptkit.core.files import atomic_write_bytes
+
+    old = os.umask(umask)
+    try:
+        atomic_write_bytes(tmp_path / "image.png", b"png")
+        with replaced_folder(tmp_path / "model") as tmp:
+            (tmp / "weights.bin").write_bytes(b"w")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "image.png").stat().st_mode & 0o777 == expected
+    assert (tmp_path / "model" / "weights.bin").stat().st_mode & 0o777 == expected
+    assert (tmp_path / "model").stat().st_mode & 0o777 == expected | (expected & 0o444) >> 2

@@ -40,13 +40,27 @@ def ensure_output_dir(folder: str | Path, option: str = "--out") -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode(folder: bool = False) -> int:
+    """The mode an ordinary new file (or folder) gets under the user's umask: 0644 (0755) under 022."""
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write to a temporary name in the same folder, then rename: readers never see half a file."""
+    """Write to a temporary name in the same folder, then rename: readers never see half a file.
+
+    The file gets the mode the user's umask gives new files (mkstemp alone makes it owner-only)."""
     path = Path(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), file_mode())
         os.replace(temp_name, path)
     except BaseException:
         try:
@@ -165,8 +179,9 @@ def replaced_folder(out: str | Path, keep: tuple[str, ...] = (), artifact: Artif
         for name in keep:
             if (out / name).is_file() and not (tmp / name).exists():
                 shutil.copy2(out / name, tmp / name)
-        for path in [tmp, *tmp.rglob("*")]:  # mkdtemp makes owner-only files; artifacts are for everyone to read
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        folder_mode, mode = file_mode(folder=True), file_mode()
+        for path in [tmp, *tmp.rglob("*")]:  # mkdtemp makes owner-only folders; the user's umask decides
+            path.chmod(folder_mode if path.is_dir() else mode)
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         if out.exists():
             out.rename(old)
