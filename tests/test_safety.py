@@ -260,3 +260,34 @@ def test_written_files_get_the_users_umask(tmp_path, umask, expected):
     assert (tmp_path / "image.png").stat().st_mode & 0o777 == expected
     assert (tmp_path / "model" / "weights.bin").stat().st_mode & 0o777 == expected
     assert (tmp_path / "model").stat().st_mode & 0o777 == expected | (expected & 0o444) >> 2
+
+
+# -- small ones (item 16) --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seeds, message", [("1,1,,2", "empty item"), ("1,2,", "empty item"), ("1,1,2", "seed 1 is given twice")])
+def test_compare_rejects_empty_and_repeated_seeds_before_any_model(seeds, message, tmp_path):
+    result = run("compare", "a cat", "--seeds", seeds, "--out", tmp_path / "o", "--model", tmp_path / "no-model")
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_bad_batch_size_fails_before_the_expansion(tmp_path, monkeypatch):
+    from promptkit.expansion import expander
+
+    monkeypatch.setattr(expander, "get_expander", lambda *a, **k: pytest.fail("expanded before checking --batch-size"))
+    result = run("compare", "a cat", "--seed", 1, "--batch-size", -1, "--out", tmp_path / "o")
+    assert result.exit_code == 1 and "batch size" in result.output, result.output
+
+
+def test_a_failed_render_leaves_no_empty_out_folder(tmp_path):
+    out = tmp_path / "new" / "renders"
+    result = run("render", "a cat", "--seed", 1, "--out", out, "--model", tmp_path / "no-such-model")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "new").exists()
+    compared = run("compare", "a cat", "--seed", 1, "--out", out, "--model", tmp_path / "no-such-model", "--expand-model", tmp_path / "none")
+    assert compared.exit_code == 1 and not (tmp_path / "new").exists(), compared.output
+
+
+def test_reproduce_a_folder_says_it_is_a_folder(tmp_path):
+    result = run("reproduce", tmp_path)
+    assert result.exit_code == 1 and "is a folder" in result.output, result.output

@@ -41,27 +41,29 @@ def compare(
 ) -> None:
     """Expand a prompt, render it and its expansions with the same seeds, and write a labelled grid."""
     with cli_errors():
+        from ..core.files import output_dir
         from ..rendering.comparison import compare as run_compare
         from ..rendering.settings import RenderSettings
 
         settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
         seed_list = o.parse_seeds(seeds)
         seed, folder = _seed_and_folder(out, prompt, seed, seed_list)
-        comparison = run_compare(prompt, n=n, seed=seed, seeds=seed_list, settings=settings, expand_model=expand_model,
-                                 model=model, batch_size=batch_size, **o.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
-        _report(comparison, comparison.save(folder), as_json, no_preview)
+        with output_dir(folder) as folder:  # removed again if the render fails before writing anything
+            comparison = run_compare(prompt, n=n, seed=seed, seeds=seed_list, settings=settings, expand_model=expand_model,
+                                     model=model, batch_size=batch_size, **o.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
+            saved = comparison.save(folder)
+        _report(comparison, saved, as_json, no_preview)
 
 
 def _seed_and_folder(out: Path | None, prompt: str, seed: int | None, seeds: list[int] | None) -> tuple[int | None, Path]:
     """The seed (drawn here when neither --seed nor --seeds is given, so the folder name shows it)
-    and the output folder, proven writable before any model loads."""
-    from ..core.files import ensure_output_dir
+    and the output folder."""
     from ..core.seeds import resolve_seed
     from ..rendering.comparison import default_folder_name
 
     if seed is not None or seeds is None:
         seed = resolve_seed(seed)
-    return seed, ensure_output_dir(out or Path("out") / default_folder_name(prompt, seed if seed is not None else seeds[0]))
+    return seed, out or Path("out") / default_folder_name(prompt, seed if seed is not None else seeds[0])
 
 
 def _report(comparison, saved, as_json: bool, no_preview: bool) -> None:

@@ -76,7 +76,9 @@ def parse_seeds(text: str | None) -> list[int] | None:
     """'1,2,3' -> [1, 2, 3]; None stays None."""
     if text is None:
         return None
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+    parts = [p.strip() for p in text.split(",")]
+    if any(parts) and not all(parts):
+        raise InputError(f"--seeds has an empty item in {text!r}; pass e.g. --seeds 1,2,3")
     try:
         seeds = [int(p) for p in parts]
     except ValueError:

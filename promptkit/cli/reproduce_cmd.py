@@ -24,14 +24,14 @@ def reproduce(
 ) -> None:
     """Render IMAGE again from its prompt, seed and settings, and report whether the pixels match."""
     with cli_errors():
-        from ..core.files import ensure_output_dir, slugify
+        from ..core.files import output_dir, slugify
         from ..rendering.metadata import read_png
         from ..rendering.reproduction import reproduce as run_reproduce
 
         read_png(image)  # a missing, unreadable or metadata-free image fails before any model loads
-        folder = ensure_output_dir(out)
-        result = run_reproduce(image, model=model, **o.backend_options(device, dtype, config=config))
-        path = result.rendered.save(folder / f"{slugify(image.stem)}-reproduced.png")
+        with output_dir(out) as folder:  # removed again if the render fails
+            result = run_reproduce(image, model=model, **o.backend_options(device, dtype, config=config))
+            path = result.rendered.save(folder / f"{slugify(image.stem)}-reproduced.png")
         if as_json:
             echo_json({"files": [str(path)], "file": str(path), **result.to_dict()})
             return

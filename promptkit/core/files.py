@@ -51,6 +51,24 @@ def file_mode(folder: bool = False) -> int:
     return (0o777 if folder else 0o666) & ~_umask()
 
 
+@contextlib.contextmanager
+def output_dir(folder: str | Path, option: str = "--out") -> Iterator[Path]:
+    """`ensure_output_dir` for a block of work: if the block fails, the folders this call created
+    are removed again while they are still empty (a failed render leaves no empty `--out`)."""
+    path = Path(folder).expanduser()
+    created = [p for p in (path, *path.parents) if not p.exists()]
+    path = ensure_output_dir(path, option)
+    try:
+        yield path
+    except BaseException:
+        for made in created:
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        raise
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write to a temporary name in the same folder, then rename: readers never see half a file.
 

@@ -12,7 +12,7 @@ from ..core.files import ensure_output_dir, slugify
 from ..expansion.expander import ExpandSettings
 from ..expansion.result import Expansion
 from .backends.base import RenderBackend
-from .renderer import ImageGrid, RenderedImage, RenderJob, _save_plain_png, load_for, render_jobs, resolve_seeds, write_json
+from .renderer import ImageGrid, RenderedImage, RenderJob, _save_plain_png, batches, load_for, render_jobs, resolve_seeds, write_json
 from .settings import RenderSettings
 
 GRID_FILE = "grid.png"
@@ -129,6 +129,7 @@ def compare(
     elif expand_settings.n != n:
         expand_settings = replace(expand_settings, n=n)
     prompt = validate_prompt(prompt, expand_settings.clip_budget)  # before any model loads
+    batches([], batch_size)  # so is a bad batch size
     if seeds is not None:
         seed_list = resolve_seeds(None, seeds)
         expansion_seed = resolve_seed(seed) if seed is not None else seed_list[0]

@@ -109,6 +109,8 @@ def read_png(path: str | Path):
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"'{path}' is a folder; pass one PNG file written by promptkit render or compare")
     if not path.is_file():
         raise InputError(f"image '{path}' does not exist; pass a PNG written by promptkit render or compare")
     try:

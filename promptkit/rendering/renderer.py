@@ -7,6 +7,7 @@ batched render and a single one can differ by a pixel level and `reproduce` want
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
-from ..core.files import atomic_write_bytes, atomic_write_text, ensure_output_dir, slugify
+from ..core.files import atomic_write_bytes, atomic_write_text, ensure_output_dir, output_dir, slugify
 from ..core.seeds import resolve_seed
 from ..core.text import validate_prompt
 from . import distributed
@@ -76,6 +77,9 @@ def resolve_seeds(seed: int | None = None, seeds: Sequence[int] | None = None) -
         seeds = list(seeds)
         if not 1 <= len(seeds) <= MAX_SEEDS:
             raise InputError(f"pass between 1 and {MAX_SEEDS} seeds, got {len(seeds)}; e.g. --seeds 1,2,3")
+        repeated = sorted({s for s in seeds if seeds.count(s) > 1}, key=str)
+        if repeated:
+            raise InputError(f"seed {repeated[0]} is given twice; pass distinct seeds, e.g. --seeds 1,2,3")
         return [resolve_seed(s) for s in seeds]
     return [resolve_seed(seed)]
 
@@ -251,10 +255,10 @@ def render(
         raise InputError('no prompt given; pass one, e.g. promptkit.render("a cat on a rainbow")')
     prompt_list = [validate_prompt(p, clip_budget=None) for p in prompt_list]
     seed_list = resolve_seeds(seed, seeds)
-    folder = ensure_output_dir(out) if out is not None else None
     batches(prompt_list, batch_size)  # a bad batch size fails before the model loads
-    loaded, resolved = load_for(backend, model, settings or RenderSettings(), **backend_options)
-    jobs = [RenderJob(prompt=p, seed=s, index=i) for s in seed_list for i, p in enumerate(prompt_list)]
-    images, files = render_jobs(loaded, jobs, resolved, batch_size, folder)
+    with output_dir(out) if out is not None else contextlib.nullcontext() as folder:  # a failed render leaves no empty folder
+        loaded, resolved = load_for(backend, model, settings or RenderSettings(), **backend_options)
+        jobs = [RenderJob(prompt=p, seed=s, index=i) for s in seed_list for i, p in enumerate(prompt_list)]
+        images, files = render_jobs(loaded, jobs, resolved, batch_size, folder)
     return RenderResult(images=images, prompts=prompt_list, seeds=seed_list, backend=loaded.describe(), files=files,
                         main_process=distributed.is_main_process(distributed.distributed_state()))
