@@ -21,7 +21,7 @@ META = ImageMetadata(
 
 def write(tmp_path, metadata, name="image.png"):
     path = tmp_path / name
-    path.write_bytes(png_bytes(Image.new("RGB", (8, 8), (10, 200, 30)), metadata))
+    path.write_bytes(png_bytes(Image.new("RGB", (metadata.width, metadata.height), (10, 200, 30)), metadata))
     return path
 
 

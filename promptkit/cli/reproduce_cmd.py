@@ -24,6 +24,8 @@ def reproduce(
 ) -> None:
     """Render IMAGE again from its prompt, seed and settings, and report whether the pixels match."""
     with cli_errors():
+        from rich.markup import escape
+
         from ..core.files import output_dir, slugify
         from ..rendering.metadata import read_png
         from ..rendering.reproduction import reproduce as run_reproduce
@@ -37,7 +39,7 @@ def reproduce(
             return
         console = stdout_console()
         meta = result.metadata
-        console.print(f"[bold]{meta.prompt}[/]  seed {meta.seed} · {meta.model} · {meta.scheduler} · {meta.steps} steps · {meta.width}x{meta.height}", markup=True, highlight=False)
+        console.print(f"[bold]{escape(meta.prompt)}[/]  seed {meta.seed} · {escape(result.model)} · {meta.scheduler} · {meta.steps} steps · {meta.width}x{meta.height}", markup=True, highlight=False)
         if result.identical:
             console.print("[green]Identical pixels[/] to the original.")
         else:

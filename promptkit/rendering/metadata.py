@@ -58,11 +58,22 @@ class ImageMetadata:
 
     @classmethod
     def from_dict(cls, data: dict) -> ImageMetadata:
+        """Metadata from its JSON, every field checked (`check_metadata`): an image is untrusted input."""
+        if not isinstance(data, dict):
+            raise _damaged("the chunk", "not a JSON object")
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values["added"] = tuple(values.get("added") or ())
-        values["batch"] = tuple((str(b["prompt"]), int(b["seed"])) for b in values.get("batch") or ())
-        return cls(**values)
+        for name in ("prompt", "seed", "steps", "guidance", "width", "height", "scheduler", "model"):
+            if name not in values:
+                raise _damaged(name, "missing")
+        added, batch = values.get("added") or (), values.get("batch") or ()
+        if not isinstance(added, (list, tuple)) or not all(isinstance(a, str) for a in added):
+            raise _damaged("added", "not a list of modifiers")
+        if not isinstance(batch, (list, tuple)) or not all(isinstance(b, dict) and isinstance(b.get("prompt"), str) for b in batch):
+            raise _damaged("batch", "not a list of prompts and seeds")
+        values["added"] = tuple(added)
+        values["batch"] = tuple((b["prompt"], b.get("seed")) for b in batch)
+        return check_metadata(cls(**values))
 
     def a1111_parameters(self) -> str:
         """The A1111 `parameters` text: prompt, optional negative line, then one line of settings."""
@@ -79,6 +90,57 @@ class ImageMetadata:
             lines.append(f"Negative prompt: {self.negative}")
         lines.append(", ".join(settings))
         return "\n".join(lines)
+
+
+MAX_BATCH = 64  # images re-rendered in one call to reproduce a batched original (render's seed limit)
+
+
+def _damaged(name: str, why: str) -> InputError:
+    return InputError(f"damaged promptkit metadata: {name} ({why}); this image cannot be reproduced")
+
+
+def _check_prompt(name: str, value: Any, optional: bool = False) -> None:
+    from ..core.text import MAX_PROMPT_CHARS
+
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PROMPT_CHARS:
+        raise _damaged(name, f"not a prompt of 1 to {MAX_PROMPT_CHARS:,} characters")
+
+
+def _check_seed(name: str, value: Any) -> None:
+    from ..core.seeds import MAX_SEED
+
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise _damaged(name, f"not a whole number from 0 to {MAX_SEED}")
+
+
+def check_metadata(meta: ImageMetadata) -> ImageMetadata:
+    """`meta` if every field is within what `render` accepts (prompt length, seed, steps, size, batch), else
+    a one-line "damaged promptkit metadata: FIELD" error: metadata comes from files anyone can write."""
+    from .settings import RenderSettings
+
+    _check_prompt("prompt", meta.prompt)
+    _check_prompt("original_prompt", meta.original_prompt, optional=True)
+    _check_seed("seed", meta.seed)
+    for name in ("steps", "guidance", "width", "height", "negative", "scheduler"):
+        try:
+            RenderSettings(**{name: getattr(meta, name)})
+        except InputError:
+            raise _damaged(name, f"{getattr(meta, name)!r} is outside what render accepts") from None
+    for name in ("model", "backend", "dtype"):
+        if not isinstance(getattr(meta, name), str) or not getattr(meta, name) or len(getattr(meta, name)) > 500:
+            raise _damaged(name, "not a name")
+    if meta.expansion_model is not None and not isinstance(meta.expansion_model, str):
+        raise _damaged("expansion_model", "not a name")
+    if len(meta.batch) > MAX_BATCH:
+        raise _damaged("batch", f"{len(meta.batch):,} images, more than the {MAX_BATCH} reproduce renders at once")
+    for prompt, seed in meta.batch:
+        _check_prompt("batch", prompt)
+        _check_seed("batch", seed)
+    if isinstance(meta.batch_index, bool) or not isinstance(meta.batch_index, int) or not 0 <= meta.batch_index < max(len(meta.batch), 1):
+        raise _damaged("batch_index", f"{meta.batch_index!r} is not a position in the batch of {len(meta.batch)}")
+    return meta
 
 
 def _version() -> str:
@@ -113,20 +175,32 @@ def read_png(path: str | Path):
         raise InputError(f"'{path}' is a folder; pass one PNG file written by promptkit render or compare")
     if not path.is_file():
         raise InputError(f"image '{path}' does not exist; pass a PNG written by promptkit render or compare")
+    unreadable = f"'{path}' is not a readable image ({{}}); pass a PNG written by promptkit render or compare"
     try:
         with Image.open(path) as opened:
+            # The header and the text chunks before the pixels are read first; the pixels are decoded
+            # only once the metadata is valid and the header's size matches it (no decompression bomb).
+            meta = _metadata(path, {k: v for k, v in opened.info.items() if isinstance(v, str)})
+            if opened.size != (meta.width, meta.height):
+                raise _damaged("width/height", f"the image is {opened.size[0]}x{opened.size[1]}, the metadata says {meta.width}x{meta.height}")
             opened.load()
-            text = dict(getattr(opened, "text", {}) or {})
             image = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"'{path}' is not a readable image ({type(exc).__name__}); pass a PNG written by promptkit render or compare") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(unreadable.format(type(exc).__name__)) from None
+    return image, meta
+
+
+def _metadata(path: Path, text: dict[str, str]) -> ImageMetadata:
     if PROMPTKIT_KEY in text:
         try:
-            return image, ImageMetadata.from_dict(json.loads(text[PROMPTKIT_KEY]))
-        except (ValueError, TypeError, KeyError) as exc:
-            raise InputError(f"'{path}' has a damaged promptkit metadata chunk ({type(exc).__name__}); render the image again") from None
+            data = json.loads(text[PROMPTKIT_KEY])
+        except ValueError:
+            raise _damaged("the chunk", "not JSON") from None
+        return ImageMetadata.from_dict(data)
     if PARAMETERS_KEY in text:
-        return image, parse_a1111(text[PARAMETERS_KEY], source=str(path))
+        return check_metadata(parse_a1111(text[PARAMETERS_KEY], source=str(path)))
     raise InputError(
         f"'{path}' holds no generation metadata (no 'promptkit' or 'parameters' PNG text chunk); "
         "pass a PNG written by promptkit, unconverted and unstripped"

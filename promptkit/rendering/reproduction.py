@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import InputError
 from .backends.base import RenderBackend
 from .metadata import ImageMetadata, read_png
 from .renderer import RenderedImage, RenderJob, load_render_backend, render_batch, resolve_settings
@@ -18,6 +19,7 @@ class Reproduction:
     original: Any  # the PIL image read from `source`
     metadata: ImageMetadata
     rendered: RenderedImage
+    model: str = ""  # the model used: --model, else the one the image names
 
     @property
     def max_difference(self) -> int:
@@ -35,7 +37,7 @@ class Reproduction:
         return self.max_difference == 0
 
     def to_dict(self) -> dict:
-        return {"source": str(self.source), "identical": self.identical, "max_difference": self.max_difference,
+        return {"source": str(self.source), "model": self.model, "identical": self.identical, "max_difference": self.max_difference,
                 "metadata": self.rendered.to_dict()}
 
 
@@ -46,7 +48,8 @@ def reproduce(image: str | Path, *, model: str | None = None, backend: str | Ren
     original, meta = read_png(path)
     settings = RenderSettings(steps=meta.steps, guidance=meta.guidance, width=meta.width, height=meta.height,
                               negative=meta.negative, scheduler=meta.scheduler)
-    loaded = load_render_backend(backend or meta.backend, model or meta.model, **backend_options)
+    model = model or trusted_model(meta.model)
+    loaded = load_render_backend(backend or meta.backend, model, **backend_options)
     settings = resolve_settings(loaded, settings)
     extra = dict(original_prompt=meta.original_prompt, added=meta.added, expansion_model=meta.expansion_model)
     if meta.batch:
@@ -55,4 +58,19 @@ def reproduce(image: str | Path, *, model: str | None = None, backend: str | Ren
         rendered = render_batch(loaded, jobs, settings)[meta.batch_index]
     else:
         rendered = render_batch(loaded, [RenderJob(prompt=meta.prompt, seed=meta.seed, **extra)], settings)[0]
-    return Reproduction(source=path, original=original, metadata=meta, rendered=rendered)
+    return Reproduction(source=path, original=original, metadata=meta, rendered=rendered, model=model)
+
+
+def trusted_model(name: str) -> str:
+    """The model an image's metadata names, if loading it downloads nothing new: a local path, the
+    default model, or a hub id already in the local cache. Anything else must be passed with --model,
+    so an image from the internet cannot make promptkit download the model it names."""
+    from ..core import config
+    from ..core.text import printable
+
+    if config.looks_like_path(name, (".safetensors", ".ckpt")) or name in (config.DEFAULT_RENDER_MODEL, config.default_render_model()):
+        return name
+    if (config.hf_cache_dir() / f"models--{name.replace('/', '--')}").is_dir():
+        return name
+    raise InputError(f"the image names the model '{printable(name)}', which is neither the default nor in the local cache; "
+                     f"reproduce does not download a model an image names: pass --model '{printable(name)}' to use it")
