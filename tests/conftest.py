@@ -137,3 +137,13 @@ def pixels(image):
     import numpy as np
 
     return np.asarray(image.convert("RGB"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many examples each property-based test ran (tests/test_properties.py)."""
+    import sys
+
+    module = sys.modules.get("test_properties") or sys.modules.get("tests.test_properties")
+    if module is not None and module.EXAMPLES:
+        counts = ", ".join(f"{name} {n}" for name, n in sorted(module.EXAMPLES.items()))
+        terminalreporter.write_line(f"hypothesis examples run: {counts} ({sum(module.EXAMPLES.values())} in all)")

@@ -213,6 +213,13 @@ _SETTING = re.compile(r'\s*([\w ]+):\s*("(?:\\.|[^"\\])*"|[^,]*)(?:,|$)')
 _SAMPLER_TO_SCHEDULER = {label: name for name, label in A1111_SAMPLERS.items()}
 
 
+def _unquote(value: str) -> str:
+    try:
+        return json.loads(value) if value.startswith('"') else value
+    except ValueError:
+        return value.strip('"')
+
+
 def parse_a1111(text: str, source: str = "image") -> ImageMetadata:
     """Settings from A1111 `parameters` text (the last line holds 'Steps: ..., Seed: ...')."""
     lines = text.strip().split("\n")
@@ -221,7 +228,7 @@ def parse_a1111(text: str, source: str = "image") -> ImageMetadata:
     settings: dict[str, Any] = {}
     for key, value in _SETTING.findall(lines[-1]):
         value = value.strip()
-        settings[key.strip()] = json.loads(value) if value.startswith('"') else value
+        settings[key.strip()] = _unquote(value)
     body = lines[:-1]
     negative = ""
     for i, line in enumerate(body):
