@@ -84,7 +84,7 @@ def test_expand_reads_file_and_stdin(run, tiny_model, tmp_path):
     (["expand", "   "], "prompt is empty"),
     (["expand", "x" * 5000], "5,000 characters"),
     (["expand", "a cat", "--n", "0"], "n must be between 1"),
-    (["expand", "a cat", "--temperature", "0"], "temperature must be greater than 0"),
+    (["expand", "a cat", "--temperature", "0"], "greater than 0"),
     (["expand", "a cat", "--model", "./no-such-model"], "does not exist"),
     (["expand", "a cat", "--model", "Gustavosta/MagicPrompt-Stable-Diffusion"], "pass a local folder"),
     (["expand", "a cat", "--length", "huge"], "choose one of: short, medium, long"),

@@ -145,8 +145,9 @@ def test_clean_modifiers(text, finished, expected):
 @pytest.mark.parametrize("fields, message", [
     ({"n": 0}, "n must be between 1"),
     ({"n": -2}, "n must be between 1"),
-    ({"temperature": 0}, "temperature must be greater than 0"),
-    ({"temperature": -1.0}, "temperature must be greater than 0"),
+    ({"temperature": 0}, "greater than 0"),
+    ({"temperature": -1.0}, "greater than 0"),
+    ({"temperature": float("inf")}, "finite"),
     ({"top_p": 0}, "top-p"),
     ({"top_k": -1}, "top-k"),
     ({"max_new_tokens": 0}, "max new tokens"),

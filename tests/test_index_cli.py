@@ -49,10 +49,11 @@ def test_search_and_suggest_json_lines(use_index):
     assert table.exit_code == 0 and "category" in table.stdout
 
 
-def test_suggest_on_a_fresh_install_uses_the_lexicon(minilm):
+def test_suggest_on_a_fresh_install_uses_the_relevance_model():
     result = run("suggest", "portrait of a knight", "--json", "-k", "4")
     assert result.exit_code == 0, result.output
-    assert all(json.loads(line)["source"] == "lexicon" for line in result.stdout.splitlines())
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 4 and all(row["source"] == "relevance" for row in rows)
 
 
 def test_expand_with_suggest_flag(tiny_model, minilm):

@@ -178,7 +178,10 @@ def evaluate(
     settings = (settings or ExpandSettings(n=4))
     cases = load_cases(source, heldout_percent, limit)
     report = EvalReport(source=str(source), cases=len(cases), variants=settings.n, seed=seed)
-    corpus = load_neighbour_corpus(neighbours, get_relevance().artists, heldout_percent) if neighbours else None
+    corpus = None
+    if neighbours:
+        embedding = (lambda done, total: progress("neighbour corpus", done, total)) if progress else None
+        corpus = load_neighbour_corpus(neighbours, get_relevance().artists, heldout_percent, embedding)
 
     def run(expander, run_settings=settings):
         return evaluate_expander(expander, cases, seed, run_settings, progress, corpus)

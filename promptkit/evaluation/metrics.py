@@ -130,14 +130,15 @@ def subject_of(prompt: str, short: str | None = None) -> str:
     return parts[0] if parts else prompt
 
 
-def embed_texts(texts: Sequence[str]) -> np.ndarray:
+def embed_texts(texts: Sequence[str], progress=None) -> np.ndarray:
     """Unit MiniLM vectors in batches (the same vectors as the relevance model's query path)."""
     from ..retrieval.embedding import EmbedSettings, get_embedder
 
-    return get_embedder(None, EmbedSettings(fast=False, max_tokens=77)).encode(list(texts))
+    return get_embedder(None, EmbedSettings(fast=False, max_tokens=77)).encode(list(texts), progress=progress)
 
 
-def load_neighbour_corpus(sources: Sequence[str], artists: frozenset[str], exclude_heldout: float | None = None) -> NeighbourCorpus:
+def load_neighbour_corpus(sources: Sequence[str], artists: frozenset[str], exclude_heldout: float | None = None,
+                          progress=None) -> NeighbourCorpus:
     """The prompts of `sources` that have modifiers (only held-out rows of pairs files, when asked), embedded."""
     from ..core.datasets import is_heldout, read_prompts
 
@@ -151,4 +152,4 @@ def load_neighbour_corpus(sources: Sequence[str], artists: frozenset[str], exclu
                 seen.add(key)
                 prompts.append(record.prompt)
                 subjects.append(subject_of(record.prompt, record.short))
-    return NeighbourCorpus(embed_texts(subjects), prompts, artists)
+    return NeighbourCorpus(embed_texts(subjects, progress), prompts, artists)

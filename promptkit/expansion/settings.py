@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
@@ -41,8 +42,8 @@ class ExpandSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.n <= MAX_VARIANTS:
             raise InputError(f"n must be between 1 and {MAX_VARIANTS}, got {self.n}; pass e.g. --n 4")
-        if not self.temperature > 0:
-            raise InputError(f"temperature must be greater than 0, got {self.temperature}; pass e.g. --temperature 0.8")
+        if not (self.temperature > 0 and math.isfinite(self.temperature)):
+            raise InputError(f"temperature must be a finite number greater than 0, got {self.temperature}; pass e.g. --temperature 0.8")
         if self.top_k < 0:
             raise InputError(f"top-k must be 0 (off) or positive, got {self.top_k}; pass e.g. --top-k 50")
         if not 0 < self.top_p <= 1:

@@ -42,6 +42,7 @@ class RelevanceModel:
     medium_weight: float = 0.35  # share of the medium's prompts mixed in when the prompt names one
     alpha: float = 2.0  # prior strength, in prompts, toward the global share
     power: float = 4.0  # neighbour weight = similarity ** power
+    specificity: float = 0.5  # extra weight on log lift in the score (0: the KL term alone); chosen by eval sweep
 
     @property
     def global_share(self) -> np.ndarray:
@@ -114,7 +115,8 @@ class RelevanceModel:
         """
         share = self.share(query, medium)
         lift = share / self.global_share
-        return np.log(share * np.maximum(np.log(lift), 1e-4 / np.maximum(share, 1e-9)))
+        kl_term = np.log(share * np.maximum(np.log(lift), 1e-4 / np.maximum(share, 1e-9)))
+        return kl_term + self.specificity * np.log(lift) if self.specificity else kl_term
 
     @functools.cached_property
     def generic_set(self) -> frozenset[str]:
