@@ -31,7 +31,10 @@ class MiniLM:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()}
+        # Dense weights are stored transposed and contiguous, so each layer is one plain x @ W.
+        self.weights = {k: np.ascontiguousarray(v.T if k.endswith("dense.weight") or k.endswith(("query.weight", "key.weight", "value.weight")) else v,
+                                                dtype=np.float32)
+                        for k, v in load_file(str(folder / "model.safetensors")).items()}
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
@@ -61,7 +64,7 @@ class MiniLM:
         return self._norm(h + self._dense(inner, f"{prefix}output.dense"), f"{prefix}output.LayerNorm")
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.weights[f"{name}.weight"].T + self.weights[f"{name}.bias"]
+        return x @ self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)

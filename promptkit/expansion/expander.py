@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from pathlib import Path
 
 from ..core import config
@@ -27,6 +29,7 @@ from .settings import ExpandSettings
 # Our BPE and CLIP split prompt text into about as many tokens; the margin covers the difference.
 BUDGET_TOKEN_MARGIN = 12
 POOL_SIZE = 80  # relevance candidates considered per prompt, besides the variants' own
+CANDIDATE_TOKENS = 32  # tokens the prompt model writes per variant when selection follows
 
 
 class Expander:
@@ -59,7 +62,9 @@ class Expander:
         steer = self._steer(prompt, settings)
         if not settings.min_modifiers:
             return self._raw(prompt, seed, settings, steer)
-        continuations = self._generate(join_prompt(prompt, steer), settings.n, seed, settings)
+        # The model writes candidates here, selection fills the prompt: a few modifiers' worth is enough.
+        candidates = replace(settings, max_new_tokens=min(settings.max_new_tokens, CANDIDATE_TOKENS))
+        continuations = self._generate(join_prompt(prompt, steer), settings.n, seed, candidates)
         sampled = [clean_modifiers(text, finished) for text, finished in continuations]
         chosen = self._select(prompt, steer, sampled, seed, settings)
         return [self._expansion(prompt, [*steer, *keys], seed, index, settings, blocked=sum(settings.blocklist.matches(m) for m in own))
@@ -69,8 +74,8 @@ class Expander:
         """Each variant's modifiers: its own and the relevance model's best, coherent and filled to the target."""
         relevance = self.relevance
         scores = relevance.prompt_scores(prompt)
-        ranked = sorted((k for k in scores if not settings.blocklist.matches(k)), key=lambda k: -scores[k])
-        pool = {k: scores[k] for k in ranked[:POOL_SIZE]}
+        ranked = (k for k in sorted(scores, key=lambda k: -scores[k]) if not settings.blocklist.matches(k))
+        pool = {k: scores[k] for k in itertools.islice(ranked, POOL_SIZE)}
         own = [own_candidates(modifiers, relevance.artists, settings.blocklist) for modifiers in sampled]
         for keys in own:
             pool.update({k: scores[k] for k in keys if k in scores and k not in pool})
