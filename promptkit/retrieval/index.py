@@ -1,22 +1,24 @@
-"""A loaded prompt search index: exact nearest-neighbour search over memory-mapped vectors.
+"""A loaded prompt search index: nearest-neighbour search over memory-mapped vectors.
 
-The folder format is in `index_files`, names and paths in `store`, building in `building`.
-float16 keeps 1M x 384 vectors in 768 MB, and memory mapping makes loading instant. Search is
-exact: one matrix-vector product (torch's float16 kernel, ~15x faster than numpy's) and a top-k.
+The folder format is in `index_files`, names and paths in `store`, building in `building`, search
+in `ann` (exact for small indexes, an HNSW graph re-scored exactly for big ones). float16 keeps 1M
+x 384 vectors in 768 MB, and memory mapping makes loading instant. Queries to an index built with
+the packaged all-MiniLM-L6-v2 are embedded by `core.minilm` in numpy: no torch or transformers.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..core import config
 from ..core.datasets import CleanStats
 from ..core.errors import InputError, SearchIndexError
+from . import ann
 from .building import BuildOutcome, build_index
 from .embedding import EmbedSettings, get_embedder
 from .index_files import read_index_files
@@ -24,6 +26,7 @@ from .results import SearchHit
 from .store import index_path, most_recent_index
 
 MAX_K = 1000
+PACKAGED_MAX_SEQ = 256  # all-MiniLM-L6-v2's own limit (sentence_bert_config.json), used by --exact builds
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Index:
 
     def __init__(self, path: Path, manifest: dict, embeddings: np.ndarray, prompt_blob: np.ndarray,
                  prompt_offsets: np.ndarray, nsfw: np.ndarray, vocab: list[str], vocab_counts: np.ndarray,
-                 modifier_ids: np.ndarray, modifier_offsets: np.ndarray):
+                 modifier_ids: np.ndarray, modifier_offsets: np.ndarray, graph=None):
         self.path = path
         self.manifest = manifest
         self.embeddings = embeddings
@@ -66,7 +69,7 @@ class Index:
         self.vocab_counts = vocab_counts
         self.modifier_ids = modifier_ids
         self.modifier_offsets = modifier_offsets
-        self._matrix = None
+        self.graph = graph  # usearch HNSW graph (big indexes) or None (exact search)
 
     # -- properties
 
@@ -112,38 +115,20 @@ class Index:
     def open(cls, path: Path) -> Index:
         files = read_index_files(path)
         return cls(files.path, files.manifest, files.embeddings, files.prompt_blob, files.prompt_offsets, files.nsfw,
-                   files.vocab, files.vocab_counts, files.modifier_ids, files.modifier_offsets)
+                   files.vocab, files.vocab_counts, files.modifier_ids, files.modifier_offsets, files.ann)
 
     # -- searching
 
-    def _torch_matrix(self):
-        if self._matrix is None:
-            import torch
-
-            # A read-only memory map; torch only reads it (the warning about writability does not apply).
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self._matrix = torch.from_numpy(self.embeddings)
-        return self._matrix
-
     def nearest(self, vector: np.ndarray, k: int, include_nsfw: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Row ids and cosine scores of the k most similar prompts, best first (exact search)."""
-        import torch
-
+        """Row ids and cosine scores of the k most similar prompts, best first (`ann.nearest`)."""
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         if query.shape[0] != self.embeddings.shape[1]:
             raise SearchIndexError(
                 f"query vector has {query.shape[0]} dimensions but index '{self.name}' has {self.embeddings.shape[1]}; "
                 f"query it with its own embedder ({self.embedder})"
             )
-        with torch.inference_mode():
-            scores = (self._torch_matrix() @ torch.from_numpy(query).to(torch.float16)).float()
-            if not include_nsfw and self.manifest.get("keep_nsfw"):
-                scores[torch.from_numpy(self.nsfw)] = -2.0
-            k = min(k, self.size)
-            top = torch.topk(scores, k)
-        keep = top.values.numpy() > -2.0
-        return top.indices.numpy()[keep], top.values.numpy()[keep]
+        hidden = self.nsfw if (not include_nsfw and self.manifest.get("keep_nsfw") and self.nsfw.any()) else None
+        return ann.nearest(self.embeddings, self.graph, query, k, hidden)
 
     def search_vector(self, vector: np.ndarray, k: int = 10, include_nsfw: bool = False) -> list[SearchHit]:
         ids, scores = self.nearest(vector, k, include_nsfw)
@@ -159,8 +144,16 @@ class Index:
 
     def embed_query(self, text: str) -> np.ndarray:
         info = self.manifest["embedder"]
-        settings = EmbedSettings(fast=bool(info.get("fast", True)), max_tokens=info.get("max_tokens") or 77)
-        vector = get_embedder(info["name"], settings).encode([text])[0]
+        fast = bool(info.get("fast", True))
+        if info["name"] == config.DEFAULT_EMBEDDER:
+            # The packaged MiniLM in numpy: no torch/transformers import; the same neighbours as the bf16
+            # build path (top-5 overlap 0.99 on held-out prompts, BENCHMARKS.md).
+            from ..core.minilm import packaged_minilm
+
+            vector = packaged_minilm(int(info.get("max_tokens") or 77) if fast else PACKAGED_MAX_SEQ).encode(text).astype(np.float32)
+        else:
+            settings = EmbedSettings(fast=fast, max_tokens=info.get("max_tokens") or 77)
+            vector = get_embedder(info["name"], settings).encode([text])[0]
         if vector.shape[0] != self.embeddings.shape[1]:
             raise SearchIndexError(f"embedder '{info['name']}' now gives {vector.shape[0]}-dimensional vectors, the index holds {self.embeddings.shape[1]}; rebuild the index")
         return vector

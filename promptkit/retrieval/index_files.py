@@ -9,9 +9,10 @@ An index is a folder in the user data directory (`promptkit.core.config.indexes_
     modifiers.json        the modifier vocabulary: [normalised modifier, prompts using it]
     modifier_ids.npy      int32 vocabulary ids of each prompt's modifiers, back to back;
                           modifier_offsets.npy (int64, n + 1) slices them
+    ann.usearch           past `ann.ANN_MIN_VECTORS` rows: an HNSW graph over int8 copies of the vectors
 
 float16 keeps 1M x 384 vectors in 768 MB, and memory mapping makes loading instant. Search is
-exact: one matrix-vector product (torch's float16 kernel, ~15x faster than numpy's) and a top-k.
+exact below `ann.ANN_MIN_VECTORS` rows and approximate (re-scored exactly) above (see `ann`).
 Every build writes to a temporary folder renamed into place only when complete, so an
 interrupted build leaves the previous index as it was.
 """
@@ -27,6 +28,7 @@ import numpy as np
 
 from ..core.errors import SearchIndexError, first_line
 from ..core.files import replaced_folder
+from .ann import ANN_FILE, build_ann, open_ann, wants_ann
 
 FORMAT_VERSION = 1
 FILES = ("manifest.json", "embeddings.npy", "prompts.bin", "prompt_offsets.npy", "nsfw.npy",
@@ -47,6 +49,7 @@ class IndexFiles:
     vocab_counts: np.ndarray
     modifier_ids: np.ndarray
     modifier_offsets: np.ndarray
+    ann: object = None  # the usearch graph when the index carries one
 
 
 def write_index_files(target: Path, manifest: dict, vectors: np.ndarray, prompts: Sequence[str], flags: Sequence[bool],
@@ -63,7 +66,11 @@ def write_index_files(target: Path, manifest: dict, vectors: np.ndarray, prompts
         (tmp / "modifiers.json").write_text(json.dumps([[m, int(c)] for m, c in zip(vocab, vocab_counts)], ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "modifier_ids.npy", modifier_ids)
         np.save(tmp / "modifier_offsets.npy", modifier_offsets)
-        manifest = dict(manifest, bytes={f: (tmp / f).stat().st_size for f in FILES if f != "manifest.json"})
+        files = [f for f in FILES if f != "manifest.json"]
+        if wants_ann(len(vectors)):
+            manifest = dict(manifest, ann=build_ann(vectors, tmp / ANN_FILE))
+            files.append(ANN_FILE)
+        manifest = dict(manifest, bytes={f: (tmp / f).stat().st_size for f in files})
         # The manifest goes last: a folder without one was never finished.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -78,6 +85,9 @@ def manifest_problem(manifest: dict) -> str | None:
             return f"'{key}' is not a count"
     if not isinstance(manifest.get("created", ""), str):
         return "'created' is not a date"
+    ann = manifest.get("ann")
+    if ann is not None and not (isinstance(ann, dict) and ann.get("library") == "usearch" and ann.get("file") == ANN_FILE):
+        return "'ann' is not a usearch graph entry"
     sources = manifest.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         return "'sources' is not a list of names"
@@ -124,4 +134,16 @@ def read_index_files(path: Path) -> IndexFiles:
         raise SearchIndexError(f"index '{name}' is corrupted (its files disagree with manifest.json); {fix}")
     vocab = [row[0] for row in vocab_rows]
     counts = np.array([row[1] for row in vocab_rows], dtype=np.int64)
-    return IndexFiles(path, manifest, embeddings, blob, offsets, nsfw, vocab, counts, modifier_ids, modifier_offsets)
+    graph = _open_graph(path, manifest, embeddings, fix) if manifest.get("ann") else None
+    return IndexFiles(path, manifest, embeddings, blob, offsets, nsfw, vocab, counts, modifier_ids, modifier_offsets, graph)
+
+
+def _open_graph(path: Path, manifest: dict, embeddings: np.ndarray, fix: str):
+    """The index's ANN graph; a missing or damaged one makes the whole index broken (no silent exact search)."""
+    expected = (manifest.get("bytes") or {}).get(ANN_FILE)
+    try:
+        return open_ann(path / ANN_FILE, embeddings, expected if type(expected) is int else None)
+    except FileNotFoundError:
+        raise SearchIndexError(f"index '{path.name}' is incomplete (missing {ANN_FILE}); {fix}") from None
+    except (OSError, ValueError) as exc:
+        raise SearchIndexError(f"index '{path.name}' is corrupted ({first_line(exc, 120)}); {fix}") from None
