@@ -148,9 +148,12 @@ class Index:
         if info["name"] == config.DEFAULT_EMBEDDER:
             # The packaged MiniLM in numpy: no torch/transformers import; the same neighbours as the bf16
             # build path (top-5 overlap 0.99 on held-out prompts, BENCHMARKS.md).
-            from ..core.minilm import packaged_minilm
+            from ..core.minilm import MAX_TOKENS, packaged_minilm
 
-            vector = packaged_minilm(int(info.get("max_tokens") or 77) if fast else PACKAGED_MAX_SEQ).encode(text).astype(np.float32)
+            tokens = int(info.get("max_tokens") or MAX_TOKENS) if fast else PACKAGED_MAX_SEQ
+            # packaged_minilm() without an argument: the instance relevance scoring already loaded (lru_cache keys on the call).
+            model = packaged_minilm() if tokens == MAX_TOKENS else packaged_minilm(tokens)
+            vector = model.encode(text).astype(np.float32)
         else:
             settings = EmbedSettings(fast=fast, max_tokens=info.get("max_tokens") or 77)
             vector = get_embedder(info["name"], settings).encode([text])[0]
