@@ -13,6 +13,12 @@ with the fast path so that load from other processes hits both alike. Top-10 agr
 the index's neighbours with exact float32 search over plain float32 embeddings.
 `--vectors-1m` times load and search on 1M random unit vectors written by the index writer,
 since embedding 1M prompts on 2 busy cores takes hours (its build time is extrapolated).
+`--ann N [N ...]` writes N synthetic unit vectors through the index writer (which adds the usearch
+HNSW graph past `ann.ANN_MIN_VECTORS`) and reports graph build time, file sizes, recall@10 against
+exact float16 search and p50/p95 latency, for uniform random vectors (`--ann-kinds uniform`: no
+neighbour structure at all, the worst case) and clustered ones (`clustered`: 50 vectors a centre,
+cosine ~0.65 to it, closer to real prompt embeddings). `--exact-sizes` times the exact scan
+that indexes below the threshold use. `--only-ann` skips the prompt builds.
 """
 
 from __future__ import annotations
@@ -161,6 +167,93 @@ def million_vectors(dim: int = 384, n: int = 1_000_000, queries: int = 50) -> di
     return {"load_s": load_s, "search": percentiles(search_t), "vectors_mb": index.embeddings.nbytes / 1e6, "disk_mb": disk / 1e6}
 
 
+def synthetic_vectors(n: int, kind: str, dim: int = 384, queries: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n float16 unit vectors and float32 unit queries: uniform on the sphere, or clustered."""
+    rng = np.random.default_rng(seed)
+
+    def unit(x):
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    centres = unit(rng.standard_normal((max(1, n // 50), dim), dtype=np.float32)) if kind == "clustered" else None
+
+    def draw(m):
+        if centres is None:
+            return unit(rng.standard_normal((m, dim), dtype=np.float32))
+        return unit(centres[rng.integers(0, len(centres), m)] + 0.06 * rng.standard_normal((m, dim), dtype=np.float32))
+
+    vectors = np.empty((n, dim), dtype=np.float16)
+    for start in range(0, n, 100_000):
+        vectors[start:start + min(100_000, n - start)] = draw(min(100_000, n - start))
+    return vectors, draw(queries).astype(np.float32)
+
+
+def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    best = np.zeros((len(queries), 0), np.int64)
+    best_scores = np.zeros((len(queries), 0), np.float32)
+    for start in range(0, len(vectors), 200_000):
+        scores = queries @ vectors[start:start + 200_000].astype(np.float32).T
+        ids = np.concatenate([best, np.argsort(-scores, axis=1)[:, :10] + start], axis=1)
+        all_scores = np.concatenate([best_scores, np.take_along_axis(scores, ids[:, best.shape[1]:] - start, axis=1)], axis=1)
+        order = np.argsort(-all_scores, axis=1)[:, :10]
+        best, best_scores = np.take_along_axis(ids, order, axis=1), np.take_along_axis(all_scores, order, axis=1)
+    return best
+
+
+def ann_vectors(n: int, kind: str) -> dict:
+    """Graph build time, sizes, recall@10 against exact search and latency of `Index.nearest` on n vectors."""
+    from promptkit.retrieval import ann
+    from promptkit.retrieval.index import Index
+    from promptkit.retrieval.index_files import write_index_files
+    from promptkit.retrieval.store import index_path
+
+    vectors, queries = synthetic_vectors(n, kind)
+    truth = exact_top10(vectors, queries)
+    name = f"ann-{kind}-{n}"
+    manifest = {"format": 1, "name": name, "sources": [kind], "content_hash": "-", "prompts": n, "modifiers": 0,
+                "embedder": {"name": "synthetic", "dim": vectors.shape[1]}, "dtype": "float16"}
+    started = time.perf_counter()
+    write_index_files(index_path(name), manifest, vectors, [""] * n, [False] * n, [], np.zeros(0, np.int64),
+                      np.zeros(0, np.int32), np.zeros(n + 1, np.int64))
+    build_s = time.perf_counter() - started
+    del vectors
+    load_s = timed(lambda: Index.load(name))
+    index = Index.load(name)
+    assert (index.graph is not None) == ann.wants_ann(n)
+    found, times = [], []
+    for q in queries:
+        times.append(timed(lambda q=q: found.append(index.nearest(q, 10)[0])))
+    recall = float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth)]))
+    sizes = {f.name: f.stat().st_size / 1e6 for f in index.path.iterdir()}
+    return {"build_s": build_s, "load_s": load_s, "recall": recall, "search": percentiles(times),
+            "ann_mb": sizes.get(ann.ANN_FILE, 0.0), "vectors_mb": sizes["embeddings.npy"]}
+
+
+def exact_scan(sizes: list[int], queries: int = 50) -> list[str]:
+    from promptkit.retrieval import ann
+
+    lines = []
+    for n in sizes:
+        vectors, qs = synthetic_vectors(n, "uniform", queries=queries)
+        t = [timed(lambda q=q, v=vectors: ann.nearest(v, None, q, 10, None)) for q in qs]
+        lines.append(f"exact scan (usearch float16 kernel, 1 thread) over {n:,} vectors: p50 {percentiles(t)[0]:.1f} ms, p95 {percentiles(t)[1]:.1f} ms")
+    return lines
+
+
+def report_ann(args) -> None:
+    from promptkit.retrieval import ann
+
+    for line in exact_scan(args.exact_sizes):
+        print(line, flush=True)
+    print(f"\nANN: usearch HNSW, int8, connectivity {ann.CONNECTIVITY}, expansion add/search {ann.EXPANSION_ADD}/{ann.EXPANSION_SEARCH}, "
+          f"x{ann.RERANK} candidates re-scored against float16; threshold {ann.ANN_MIN_VECTORS:,} vectors; 200 queries, 1 search thread\n")
+    print("| vectors | kind | graph build | ann.usearch | embeddings.npy | load | recall@10 | p50 / p95 |\n|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    for n in args.ann:
+        for kind in args.ann_kinds:
+            r = ann_vectors(n, kind)
+            print(f"| {n:,} | {kind} | {r['build_s']:.0f} s | {r['ann_mb']:.0f} MB | {r['vectors_mb']:.0f} MB | {r['load_s'] * 1000:.0f} ms | "
+                  f"{r['recall']:.3f} | {r['search'][0]:.2f} / {r['search'][1]:.2f} ms |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -170,9 +263,18 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--agreement-queries", type=int, default=200)
     parser.add_argument("--vectors-1m", action="store_true")
+    parser.add_argument("--ann", type=int, nargs="*", default=[])
+    parser.add_argument("--ann-kinds", nargs="+", default=["clustered", "uniform"], choices=["clustered", "uniform"])
+    parser.add_argument("--exact-sizes", type=int, nargs="*", default=[])
+    parser.add_argument("--only-ann", action="store_true")
     args = parser.parse_args()
 
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
+    if args.ann or args.exact_sizes:
+        print(f"# load average {os.getloadavg()[0]:.1f}", flush=True)
+        report_ann(args)
+        if args.only_ann:
+            return
     import torch
 
     from promptkit.core.datasets import is_heldout, read_prompts
