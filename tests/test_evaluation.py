@@ -67,9 +67,19 @@ def test_load_cases_pairs_and_heldout(tmp_path):
     rows = [{"short": f"thing {i}", "prompt": f"thing {i} long, Detail {i}, 8 k"} for i in range(200)]
     path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     cases = load_cases(str(path))
-    assert cases[0] == EvalCase("thing 0", ("8k", "detail 0"))
+    assert cases[0] == EvalCase("thing 0", ("8k", "detail 0"), "thing 0 long, Detail 0, 8 k")
     held = load_cases(str(path), heldout_percent=10)
     assert 5 < len(held) < 45
+    sample = load_cases(str(path), limit=20)  # a spread sample, not the first rows
+    assert len(sample) == 20 and [c.short for c in sample] != [f"thing {i}" for i in range(20)]
+
+
+def test_load_cases_skips_repeats_and_pairs_that_add_nothing(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    rows = [{"short": "a cat", "prompt": "a cat, 8k"}, {"short": "a cat", "prompt": "a cat, 4k"},
+            {"short": "a dog", "prompt": "a dog"}, {"short": "a fox", "prompt": "a fox, watercolor"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert [c.short for c in load_cases(str(path))] == ["a cat", "a fox"]
 
 
 def test_eval_cli_prints_table_and_json(tiny_model, corpus_file, tmp_path):
@@ -80,9 +90,22 @@ def test_eval_cli_prints_table_and_json(tiny_model, corpus_file, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     names = [r["expander"] for r in report["rows"]]
-    assert names == [str(tiny_model), f"{tiny_model} (raw model output, no reranking)", "baseline:popular", "baseline:nearest"]
-    assert report["rows"][0]["keep_prompt"] == 1.0 and report["rows"][0]["mean_added"] >= 4  # reranked: at least 4
+    assert names == [str(tiny_model), f"{tiny_model} (raw model output)", "baseline:popular", "baseline:nearest"]
+    assert report["rows"][0]["keep_prompt"] == 1.0 and report["rows"][0]["mean_added"] >= 4  # selected: at least 4
     raw = runner.invoke(app, ["eval", str(shorts), "--model", str(tiny_model), "--n", "2", "--modifiers", "0", "--json"])
     assert [r["expander"] for r in json.loads(raw.stdout)["rows"]] == [str(tiny_model)]
     table = runner.invoke(app, ["eval", str(shorts), "--model", str(tiny_model), "--n", "2"])
-    assert table.exit_code == 0 and "distinct-2" in table.stdout
+    assert table.exit_code == 0 and "keep" in table.stdout and "lift" not in table.stdout
+
+
+def test_eval_with_neighbours_reports_what_a_user_sees(tiny_model, corpus_file, tmp_path, minilm):
+    shorts = tmp_path / "shorts.txt"
+    shorts.write_text("a red fox\na castle in the clouds\n", encoding="utf-8")
+    args = ["eval", str(shorts), "--model", str(tiny_model), "--n", "3", "--neighbours", str(corpus_file)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["rows"][0]
+    assert row["lift_mean"] > 0 and 0 <= row["generic"] <= 1 and row["conflict"] == 0 and row["redundant"] == 0
+    assert row["identical"] == 0 and row["within_77"] == 1.0 and row["clip_mean"] <= 77
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "lift" in table.stdout and "Jaccard" in table.stdout
