@@ -18,7 +18,9 @@ HNSW graph past `ann.ANN_MIN_VECTORS`) and reports graph build time, file sizes,
 exact float16 search and p50/p95 latency, for uniform random vectors (`--ann-kinds uniform`: no
 neighbour structure at all, the worst case) and clustered ones (`clustered`: 50 vectors a centre,
 cosine ~0.65 to it, closer to real prompt embeddings). `--exact-sizes` times the exact scan
-that indexes below the threshold use. `--only-ann` skips the prompt builds.
+that indexes below the threshold use. `--only-ann` skips the prompt builds. `--query-path` compares the numpy MiniLM query vectors
+with the bf16 build path on held-out prompts and times cold `promptkit search` / `suggest` runs
+(wall and peak RSS through /usr/bin/time, second run of each) on a 3,000-prompt index.
 """
 
 from __future__ import annotations
@@ -254,6 +256,38 @@ def report_ann(args) -> None:
                   f"{r['recall']:.3f} | {r['search'][0]:.2f} / {r['search'][1]:.2f} ms |", flush=True)
 
 
+def query_path(base: list[str], corpus_n: int = 3000, held_n: int = 300) -> list[str]:
+    """Numpy query vectors against the bf16 build path: cosine and top-5 overlap; cold CLI wall and RSS."""
+    import shutil
+    import subprocess
+
+    from promptkit.core.minilm import packaged_minilm
+    from promptkit.retrieval.embedding import EmbedSettings, get_embedder
+    from promptkit.retrieval.index import Index
+
+    prompts = list(base)
+    random.Random(0).shuffle(prompts)
+    corpus, held = prompts[:corpus_n], prompts[corpus_n:corpus_n + held_n]
+    source = Path(os.environ["PROMPTKIT_DATA_DIR"]) / "query-path.txt"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text("\n".join(corpus) + "\n", encoding="utf-8")
+    index = Index.build(source, "query-path", force=True).index
+    built = get_embedder("all-MiniLM-L6-v2", EmbedSettings()).encode(held)
+    built /= np.linalg.norm(built, axis=1, keepdims=True)
+    fast = np.stack([packaged_minilm().encode(p) for p in held])
+    cos = np.sum(built * fast, axis=1)
+    overlap = [len(set(index.nearest(f, 5)[0].tolist()) & set(index.nearest(b, 5)[0].tolist())) / 5 for f, b in zip(fast, built)]
+    lines = [f"numpy query vs bf16 build path, {held_n} held-out prompts over a {index.size:,}-prompt index: cosine min {cos.min():.4f}, "
+             f"mean {cos.mean():.4f}; top-5 overlap {np.mean(overlap):.3f}"]
+    cli = shutil.which("promptkit") or str(Path(sys.executable).with_name("promptkit"))
+    for command in ("search", "suggest"):
+        for _ in range(2):  # the second run is reported: page cache warm
+            run = subprocess.run(["/usr/bin/time", "-f", "%e s %M KB", cli, command, "a castle on a hill", "--index", "query-path", "--json"],
+                                 capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        lines.append(f"cold `promptkit {command}` with the index: {run.stderr.strip().splitlines()[-1]}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -267,6 +301,7 @@ def main() -> None:
     parser.add_argument("--ann-kinds", nargs="+", default=["clustered", "uniform"], choices=["clustered", "uniform"])
     parser.add_argument("--exact-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--only-ann", action="store_true")
+    parser.add_argument("--query-path", action="store_true")
     args = parser.parse_args()
 
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
@@ -281,6 +316,9 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     base = base_prompts(args.data)
+    if args.query_path:
+        print("\n".join(query_path(base)), flush=True)
+        return
     queries = [r.short for r in read_prompts(args.data / "podvodka-pairs" / "pairs.jsonl") if r.short and is_heldout(r, 10)]
     print(f"# {len(base):,} base prompts; torch threads {torch.get_num_threads()}; load average {load_before:.1f}", file=sys.stderr)
 
