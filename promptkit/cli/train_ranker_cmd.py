@@ -1,4 +1,4 @@
-"""`promptkit train-ranker`: train the modifier ranker that reranks expansions and ranks suggestions."""
+"""`promptkit train-ranker`: train the modifier ranker (eval-suggest measures it beside the relevance model)."""
 
 from __future__ import annotations
 

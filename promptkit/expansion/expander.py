@@ -41,10 +41,8 @@ class Expander:
 
     @property
     def relevance(self) -> RelevanceModel:
-        """The relevance model that selection uses: the one given, else the shipped one (loaded once)."""
-        if self._relevance is None:
-            self._relevance = get_relevance()
-        return self._relevance
+        """The relevance model that selection uses: the one given, else `get_relevance()` (loaded once per folder)."""
+        return self._relevance if self._relevance is not None else get_relevance()
 
     @classmethod
     def load(cls, name: str | Path | None = None) -> Expander:

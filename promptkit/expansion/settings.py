@@ -55,7 +55,7 @@ class ExpandSettings:
         if self.max_retries < 0:
             raise InputError(f"max retries must be 0 or more, got {self.max_retries}")
         if not 0 <= self.min_modifiers <= self.max_modifiers <= 32:
-            raise InputError(f"min modifiers must be between 0 (no reranking) and {min(self.max_modifiers, 32)}, got {self.min_modifiers}; pass e.g. --min-modifiers 4")
+            raise InputError(f"min modifiers must be between 0 (raw output, no selection) and {min(self.max_modifiers, 32)}, got {self.min_modifiers}; pass e.g. --min-modifiers 4")
         if isinstance(self.length, str) and self.length not in LENGTHS:
             raise InputError(f"unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}, or a CLIP-token target such as 45")
         if not isinstance(self.length, str) and not (isinstance(self.length, int) and 10 <= self.length <= CLIP_MAX_TOKENS):
