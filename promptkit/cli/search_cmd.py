@@ -18,7 +18,7 @@ def search(
     include_nsfw: Annotated[bool, typer.Option("--include-nsfw", help="Also show prompts flagged NSFW (indexes built with --keep-nsfw).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line (prompt, score, ...).")] = False,
 ) -> None:
-    """Search an index for similar prompts (exact cosine search over sentence embeddings)."""
+    """Search an index for similar prompts (cosine over sentence embeddings; exact up to 50,000 prompts, HNSW past that)."""
     with cli_errors():
         from ..retrieval.index import search as run_search
         from ..retrieval.index import validate_k, validate_query
