@@ -25,7 +25,7 @@ ANN_FILE = "ann.usearch"
 ANN_MIN_VECTORS = 50_000  # below: exact scan, <= ~5 ms on one core (BENCHMARKS.md)
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 64
+EXPANSION_SEARCH = 256  # 1M clustered vectors: recall@10 0.75 at 64, 0.92 at 128, 0.97 at 256 (p50 1.6 ms)
 RERANK = 4  # graph candidates per wanted hit, re-scored exactly
 _CHECK_ROWS = 3  # rows compared against embeddings.npy when an ANN file is opened
 
