@@ -144,3 +144,12 @@ def test_numpy_query_matches_the_build_path(use_index, minilm):
         built = get_embedder("all-MiniLM-L6-v2", EmbedSettings()).encode([text])[0]
         assert float(fast @ built / np.linalg.norm(built)) > 0.995
         assert len(set(index.nearest(fast, 5)[0]) & set(index.nearest(built, 5)[0])) >= 4
+
+
+def test_graph_build_reports_progress(tmp_path, low_threshold):
+    seen = []
+    vectors, _ = clustered(1200)
+    manifest = {"format": FORMAT_VERSION, "name": "p", "embedder": {"name": "synthetic", "dim": 32}, "prompts": 1200, "modifiers": 0}
+    write_index_files(tmp_path / "p", manifest, vectors, ["x"] * 1200, [False] * 1200, [], np.zeros(0, np.int64),
+                      np.zeros(0, np.int32), np.zeros(1201, np.int64), graph_progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][1] == 1200 and Index.open(tmp_path / "p").graph is not None

@@ -15,6 +15,7 @@ against the float16 vectors exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +43,20 @@ def wants_ann(rows: int) -> bool:
     return rows >= ANN_MIN_VECTORS
 
 
-def build_ann(vectors: np.ndarray, path: Path, threads: int = 0) -> dict:
+def build_ann(vectors: np.ndarray, path: Path, threads: int = 0, progress: Callable[[int, int], None] | None = None) -> dict:
     """Build the HNSW graph over `vectors` (unit rows), save it to `path`; the manifest entry."""
     usearch_index = _usearch()
     graph = usearch_index.Index(ndim=int(vectors.shape[1]), metric="ip", dtype="i8", connectivity=CONNECTIVITY,
                                 expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
-    graph.add(np.arange(len(vectors), dtype=np.uint64), np.asarray(vectors, dtype=np.float16), threads=threads)
+
+    def report(done, total):
+        progress(done, total)
+        return True
+
+    report.__annotations__ = {"done": int, "total": int, "return": bool}  # usearch checks them (real types, not strings)
+
+    graph.add(np.arange(len(vectors), dtype=np.uint64), np.asarray(vectors, dtype=np.float16), threads=threads,
+              progress=report if progress else None)
     graph.save(str(path))
     import usearch
 

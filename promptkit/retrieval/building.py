@@ -19,7 +19,7 @@ from .embedding import EmbedSettings, canonical_embedder_name, get_embedder
 from .index_files import FORMAT_VERSION, read_index_files, write_index_files
 from .store import build_lock, index_path, validate_name
 
-# progress(phase, done, total): phase is "read", "embed" or "write".
+# progress(phase, done, total): phase is "read", "embed", "graph" (big indexes: the ANN graph) or "write".
 BuildProgress = Callable[[str, int, int], None]
 
 
@@ -68,7 +68,8 @@ def _build_locked(sources: list[str], name: str, column: str | None, embedder: s
         "promptkit_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 2),
     }
-    write_index_files(target, manifest, vectors, prompts, flags, vocab, vocab_counts, modifier_ids, modifier_offsets)
+    write_index_files(target, manifest, vectors, prompts, flags, vocab, vocab_counts, modifier_ids, modifier_offsets,
+                      graph_progress=(lambda d, t: progress("graph", d, t)) if progress else None)
     if progress:
         progress("write", 1, 1)
     return BuildOutcome(target, stats, skipped=False, seconds=time.perf_counter() - started)

@@ -20,7 +20,7 @@ interrupted build leaves the previous index as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +53,11 @@ class IndexFiles:
 
 
 def write_index_files(target: Path, manifest: dict, vectors: np.ndarray, prompts: Sequence[str], flags: Sequence[bool],
-                      vocab: list[str], vocab_counts: np.ndarray, modifier_ids: np.ndarray, modifier_offsets: np.ndarray) -> None:
-    """Write every file into a temporary sibling folder, then swap it in (see `replaced_folder`)."""
+                      vocab: list[str], vocab_counts: np.ndarray, modifier_ids: np.ndarray, modifier_offsets: np.ndarray,
+                      graph_progress: Callable[[int, int], None] | None = None) -> None:
+    """Write every file into a temporary sibling folder, then swap it in (see `replaced_folder`).
+
+    Past `ann.ANN_MIN_VECTORS` rows the HNSW graph is built here too (`graph_progress(done, total)`)."""
     with replaced_folder(target) as tmp:
         np.save(tmp / "embeddings.npy", vectors.astype(np.float16))
         encoded = [p.encode("utf-8") for p in prompts]
@@ -68,7 +71,7 @@ def write_index_files(target: Path, manifest: dict, vectors: np.ndarray, prompts
         np.save(tmp / "modifier_offsets.npy", modifier_offsets)
         files = [f for f in FILES if f != "manifest.json"]
         if wants_ann(len(vectors)):
-            manifest = dict(manifest, ann=build_ann(vectors, tmp / ANN_FILE))
+            manifest = dict(manifest, ann=build_ann(vectors, tmp / ANN_FILE, progress=graph_progress))
             files.append(ANN_FILE)
         manifest = dict(manifest, bytes={f: (tmp / f).stat().st_size for f in files})
         # The manifest goes last: a folder without one was never finished.
