@@ -105,6 +105,8 @@ def info(name: IndexArg, as_json: Annotated[bool, typer.Option("--json", help="P
         for key in ("sources", "prompts", "modifiers", "embedder", "dtype", "keep_nsfw", "exclude_heldout", "cleaning",
                     "content_hash", "promptkit_version", "created", "build_seconds"):
             console.print(f"  {key}: {manifest.get(key)}")
+        ann = manifest.get("ann")
+        console.print(f"  search: {'approximate (usearch HNSW ' + ann['dtype'] + ', re-scored exactly)' if ann else 'exact'}")
         console.print(f"  size on disk: {_mb(summary.size_bytes)}")
 
 
