@@ -69,7 +69,7 @@ def categorize(key: str) -> str | None:
 # Words that make a phrase part of the subject ("golden armor", "silver hair"), not a modifier.
 SUBJECT_WORDS = re.compile(r"\b(?:face|faces|hair|eyes?|teeth|armou?r|outfit|dress|skin|freckles|sea|sky|lips|nose|smile|"
                            r"clothes|clothing|costume|helmet|sword|cloak|jewelry|makeup|botanicals?|flowers?|trees?|"
-                           r"background|man|woman|girl|boy|cat|dog|city|forest|house|castle|robot|dragon|wings?|portrait|body|bone|poses?|"
+                           r"background|man|woman|girl|boy|cat|dog|city|forest|house|castle|robot|dragon|wings?|portrait|body|bone|poses?|mouth|food|eyelash\w*|eyebrows?|haircuts?|hairstyles?|sundress|top|shirt|jacket|mushrooms?|weather|"
                            r"expression|facial|character|scene|"
                            r"px|1024px|fanbox)\b")
 TYPOS = re.compile(r"\b(\w+) \1\b|\b\d{3,}k\b|\b(?:extremly|detailled|foccus|ilustration|intrigante|y 2k|artstationhq|24k|32k|64k|b sharp|artstion|rutowski|hue's|tean|tranding|lightning|complimentary|hiper|hyperrealistc|realistc|detalied|profile picture|artsation|artstaion)\b|\d{4}$")

@@ -27,7 +27,8 @@ from ..modifiers.relevance import RELEVANCE_FORMAT
 from ..modifiers.vocabulary import NOT_ARTISTS, canonical_forms, categorize, is_candidate
 
 MIN_SUBJECTS = 2  # distinct subjects that must use a modifier for it to be a candidate
-LONG_PHRASE_SUBJECTS = 5  # the same for phrases of 3+ words that public statistics do not attest
+LONG_PHRASE_SUBJECTS = 5
+ONE_OFF_PHRASES = 1  # admit 1-2 word phrases one subject uses when all their words are known  # the same for phrases of 3+ words that public statistics do not attest
 HELDOUT_PERCENT = 10
 RELEVANCE = Artifact("relevance model", "meta.json", ("format", "min_subjects", "media"))
 SOURCES = {
@@ -104,10 +105,14 @@ def vocabulary(rows: list[tuple[str, str | None]], used: list[set[str]], known: 
                 subjects[key] += 1
     blocklist = Blocklist()
 
+    # Words of phrases that several subjects use: a one-off phrase made only of them is no typo.
+    known_words = {w for k, c in subjects.items() if c >= MIN_SUBJECTS for w in k.split()}
+
     def wanted(key: str, count: int) -> bool:
         if len(key.split()) >= 3 and not key.startswith("by "):
             return key in terms or count >= LONG_PHRASE_SUBJECTS
-        return key in lexica or key in terms or count >= MIN_SUBJECTS
+        one_off_ok = ONE_OFF_PHRASES and not key.startswith("by ") and all(w in known_words for w in key.split())
+        return key in lexica or key in terms or count >= MIN_SUBJECTS or one_off_ok
 
     vocab = sorted(k for k, c in subjects.items() if wanted(k, c) and is_candidate(k) and not blocklist.matches(k))
     return [k for k in vocab if not names_an_artist(k, artists)], subjects
