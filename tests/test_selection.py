@@ -48,3 +48,9 @@ def test_own_candidates_are_canonical_whole_modifiers():
 
     keys = own_candidates(["art by greg rutkowski and alphonse mucha", "sharp", "Volumetric Lighting", "nude"], frozenset(), Blocklist())
     assert keys == ["by greg rutkowski", "by alphonse mucha", "volumetric lighting"]
+
+
+def test_generated_text_never_carries_control_characters():
+    from promptkit.expansion.selection import clean_modifiers
+
+    assert clean_modifiers("8k,\x1b[2J dark\x00 art, soft\nlight,", finished=True) == ["8k", "[2J dark art", "soft light"]

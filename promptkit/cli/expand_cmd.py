@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..core.text import printable
 from ..expansion.settings import ExpandSettings
 from . import options as o
 from .common import cli_errors, echo_json, read_prompt_lines, stdout_console
@@ -60,7 +61,7 @@ def _show(expansions, as_json: bool, plain: bool) -> None:
             echo_json(expansion.to_dict())
     elif plain:
         for expansion in expansions:
-            typer.echo(expansion.expanded)
+            typer.echo(printable(expansion.expanded))
     else:
         from ..preview import expansions_renderable
 

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core.text import CLIP_MAX_TOKENS, Blocklist, clip_piece_count, clip_token_count, normalize_commas, normalize_whitespace, split_modifiers
+from ..core.text import CLIP_MAX_TOKENS, Blocklist, clean_input, clip_piece_count, clip_token_count, normalize_commas, normalize_whitespace, split_modifiers
 from ..modifiers.coherence import NO_IMPLIED, Implied, allowed, kinds, prompt_medium
 from ..modifiers.vocabulary import canonical_forms, categorize, is_candidate
 
@@ -58,8 +58,11 @@ class SelectSettings:
 
 
 def clean_modifiers(continuation: str, finished: bool = True) -> list[str]:
-    """Modifier phrases from generated text; an unfinished last phrase (cut by the token limit) is dropped."""
-    text = normalize_whitespace(continuation)
+    """Modifier phrases from generated text; an unfinished last phrase (cut by the token limit) is dropped.
+
+    Generated text is untrusted like any input: control characters are removed before splitting.
+    """
+    text = normalize_whitespace(clean_input(continuation))
     phrases = [normalize_commas(p) for p in split_modifiers(text)]
     if not finished and phrases and not text.rstrip().endswith(","):
         phrases = phrases[:-1]
