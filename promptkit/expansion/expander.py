@@ -29,7 +29,7 @@ from .settings import ExpandSettings
 # Our BPE and CLIP split prompt text into about as many tokens; the margin covers the difference.
 BUDGET_TOKEN_MARGIN = 12
 POOL_SIZE = 80  # relevance candidates considered per prompt, besides the variants' own
-CANDIDATE_TOKENS = 32  # tokens the prompt model writes per variant when selection follows
+CANDIDATE_TOKENS = 24  # tokens the prompt model writes per variant when selection follows
 
 
 class Expander:

@@ -135,7 +135,10 @@ class RelevanceModel:
 
     def prompt_scores(self, prompt: str) -> dict[str, float]:
         """Every modifier's score for a prompt (its subject embedded with MiniLM, its medium detected)."""
-        scores = self.scores(embed_subject(prompt), prompt_medium(prompt))
+        from ..core.minilm import single_threaded_blas
+
+        with single_threaded_blas():
+            scores = self.scores(embed_subject(prompt), prompt_medium(prompt))
         return dict(zip(self.modifiers, scores.tolist()))
 
     def top(self, query: np.ndarray, n: int = 50, medium: str | None = None) -> list[tuple[str, float]]:
