@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from ..rendering.settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS
 from . import options as o
 from .common import cli_errors, echo_json, print_preview, random_weights_note, stdout_console
+from .render_options import RenderOptions, with_render_options
 
 
+@with_render_options
 def compare(
     prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="The short prompt to expand and compare.")],
     n: o.Variants = 3,
@@ -20,22 +21,10 @@ def compare(
                                               help="Several image seeds, one grid row each, e.g. 1,2,3.")] = None,
     expand_model: Annotated[str | None, typer.Option("--expand-model", metavar="MODEL", show_default="embedded",
                                                      help="Prompt model for the expansions: 'embedded', a folder or a hub id.")] = None,
-    model: o.SdModel = None,
-    steps: o.Steps = DEFAULT_STEPS,
-    guidance: o.Guidance = DEFAULT_GUIDANCE,
-    width: o.Width = None,
-    height: o.Height = None,
-    negative: o.Negative = "",
-    scheduler: o.Scheduler = DEFAULT_SCHEDULER,
     out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default="out/compare-PROMPT-seedN",
                                              help="Folder for the grid, images and summary.")] = None,
     batch_size: o.BatchSize = None,
-    device: o.Device = None,
-    dtype: o.Dtype = None,
-    offload: o.Offload = False,
-    vae_slicing: o.VaeSlicing = False,
-    vae_tiling: o.VaeTiling = False,
-    config: o.Config = None,
+    rendering: RenderOptions = RenderOptions(),
     as_json: o.Json = False,
     no_preview: o.NoPreview = False,
 ) -> None:
@@ -43,14 +32,13 @@ def compare(
     with cli_errors():
         from ..core.files import output_dir
         from ..rendering.comparison import compare as run_compare
-        from ..rendering.settings import RenderSettings
 
-        settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
+        settings = rendering.settings()
         seed_list = o.parse_seeds(seeds)
         seed, folder = _seed_and_folder(out, prompt, seed, seed_list)
         with output_dir(folder) as folder:  # removed again if the render fails before writing anything
             comparison = run_compare(prompt, n=n, seed=seed, seeds=seed_list, settings=settings, expand_model=expand_model,
-                                     model=model, batch_size=batch_size, **o.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
+                                     model=rendering.model, batch_size=batch_size, **rendering.backend())
             saved = comparison.save(folder)
         _report(comparison, saved, as_json, no_preview)
 

@@ -5,44 +5,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..rendering.settings import DEFAULT_GUIDANCE, DEFAULT_SCHEDULER, DEFAULT_STEPS
 from . import options as o
 from .common import cli_errors, echo_json, print_preview, random_weights_note, read_prompt_lines, stdout_console
+from .render_options import RenderOptions, with_render_options
 
 PREVIEW_LIMIT = 8  # images drawn in the terminal; the rest are only listed
 
 
+@with_render_options
 def render(
     prompts: o.Prompts = None,
     file: o.PromptFile = None,
-    model: o.SdModel = None,
     seed: o.Seed = None,
-    steps: o.Steps = DEFAULT_STEPS,
-    guidance: o.Guidance = DEFAULT_GUIDANCE,
-    width: o.Width = None,
-    height: o.Height = None,
-    negative: o.Negative = "",
-    scheduler: o.Scheduler = DEFAULT_SCHEDULER,
     out: o.Out = Path("out"),
     batch_size: o.BatchSize = 4,
-    device: o.Device = None,
-    dtype: o.Dtype = None,
-    offload: o.Offload = False,
-    vae_slicing: o.VaeSlicing = False,
-    vae_tiling: o.VaeTiling = False,
-    config: o.Config = None,
+    rendering: RenderOptions = RenderOptions(),
     as_json: o.Json = False,
     no_preview: o.NoPreview = False,
 ) -> None:
     """Render prompts with Stable Diffusion; each PNG carries its prompt, seed and settings."""
     with cli_errors():
         from ..rendering.renderer import render as run_render
-        from ..rendering.settings import RenderSettings
 
         texts = read_prompt_lines(file, prompts)
-        settings = RenderSettings(steps=steps, guidance=guidance, width=width, height=height, negative=negative, scheduler=scheduler)
-        result = run_render(texts, seed, settings=settings, model=model, batch_size=batch_size, out=out,
-                            **o.backend_options(device, dtype, offload, vae_slicing, vae_tiling, config))
+        result = run_render(texts, seed, settings=rendering.settings(), model=rendering.model, batch_size=batch_size, out=out, **rendering.backend())
         if result.main_process:
             _report(result, as_json, no_preview)
 
