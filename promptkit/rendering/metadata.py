@@ -1,7 +1,9 @@
 """PNG text chunks that make every image reproducible.
 
 Two entries: `parameters`, in the AUTOMATIC1111 web UI's format (so other tools show the prompt
-and settings), and `promptkit`, a JSON object holding everything `promptkit reproduce` needs.
+and settings; an expansion also names its short prompt as `Raw prompt`, which Fooocus and SD Prompt
+Reader read), and `promptkit`, a JSON object holding everything `promptkit reproduce` needs. No
+chunk is named `prompt`: readers take that one for a ComfyUI graph.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class ImageMetadata:
             f"Steps: {self.steps}", f"Sampler: {sampler}", f"CFG scale: {self.guidance:g}", f"Seed: {self.seed}",
             f"Size: {self.width}x{self.height}", f"Model: {_a1111_value(self.model)}",
         ]
+        if self.original_prompt:
+            settings.append(f"Raw prompt: {_a1111_value(self.original_prompt)}")
         if self.random_weights:
             settings.append("Note: random weights (test pipeline)")
         settings.append(f"Version: promptkit {self.promptkit_version}")
@@ -150,8 +154,8 @@ def _version() -> str:
 
 
 def _a1111_value(text: str) -> str:
-    # A1111 separates settings with ", "; quote a value that contains one.
-    return json.dumps(text) if ("," in text or ":" in text or '"' in text) else text
+    # A1111 separates settings with ", "; quote a value that contains one (A1111 unquotes with json.loads).
+    return json.dumps(text, ensure_ascii=False) if ("," in text or ":" in text or '"' in text) else text
 
 
 def png_bytes(image, metadata: ImageMetadata) -> bytes:
@@ -246,6 +250,7 @@ def parse_a1111(text: str, source: str = "image") -> ImageMetadata:
             scheduler=_SAMPLER_TO_SCHEDULER.get(settings.get("Sampler", ""), "dpm++"),
             model=settings.get("Model") or config.default_render_model(),
             random_weights="random weights" in settings.get("Note", ""),
+            original_prompt=settings.get("Raw prompt", "").strip() or None,
         )
     except (KeyError, ValueError) as exc:
         raise InputError(f"'{source}' has A1111 parameters without a usable {exc} setting; it cannot be reproduced") from None
