@@ -6,9 +6,12 @@ process count. Nothing here imports accelerate unless several processes were lau
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Sequence
 from typing import Any
+
+_TEARDOWN_REGISTERED: list = []  # non-empty once the exit hook is registered (once per process)
 
 
 def distributed_state():
@@ -19,7 +22,25 @@ def distributed_state():
     from accelerate import PartialState
 
     # Without a GPU, accelerate only forms a multi-process CPU group (gloo) when told cpu=True.
-    return PartialState(cpu=not torch.cuda.is_available())
+    state = PartialState(cpu=not torch.cuda.is_available())
+    if not _TEARDOWN_REGISTERED:
+        _TEARDOWN_REGISTERED.append(True)
+        atexit.register(_leave_together, state)
+    return state
+
+
+def _leave_together(state) -> None:
+    """Wait for every process, then take the group down, before the interpreter exits.
+
+    Process 0 hosts the group's store. A process that exits while its peer is still in the last
+    collective or tearing down leaves that peer with a closed connection, and gloo aborts it: the
+    launch fails although every image was written. Leaving together closes that window.
+    """
+    try:
+        state.wait_for_everyone()
+        state.destroy_process_group()
+    except Exception:  # the group may already be gone (a peer failed); nothing is left to do
+        pass
 
 
 def my_share(state, batches: Sequence[Any]) -> list:
