@@ -38,6 +38,11 @@ _PUBLIC = {
     "suggest": "retrieval.suggest",
     "SearchHit": "retrieval.results",
     "Suggestion": "retrieval.results",
+    "topics": "topicmap.topics",
+    "Topics": "topicmap.topics",
+    "Topic": "topicmap.topics",
+    "atlas": "topicmap.page",
+    "AtlasFiles": "topicmap.page",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - kept equal to _PUBLIC by tests/test_layout.py
@@ -55,6 +60,8 @@ if TYPE_CHECKING:  # pragma: no cover - kept equal to _PUBLIC by tests/test_layo
     from .retrieval.index import Index, search
     from .retrieval.results import SearchHit, Suggestion
     from .retrieval.suggest import suggest
+    from .topicmap.page import AtlasFiles, atlas
+    from .topicmap.topics import Topic, Topics, topics
     from .training.prompt_model import TrainConfig, train
 
 __all__ = ["__version__", *_PUBLIC]

@@ -9,7 +9,7 @@ import promptkit
 
 PACKAGE = Path(promptkit.__file__).parent
 # Lower layers never import higher ones. Same-rank packages do not import each other.
-RANKS = {"core": 0, "modifiers": 1, "retrieval": 2, "expansion": 3, "rendering": 4,
+RANKS = {"core": 0, "modifiers": 1, "retrieval": 2, "expansion": 3, "topicmap": 3, "rendering": 4,
          "training": 5, "evaluation": 5, "preview": 6, "cli": 7, "__main__": 8}
 
 

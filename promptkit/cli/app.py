@@ -12,6 +12,7 @@ import typer
 
 from ..core.version import __version__
 from . import (
+    atlas_cmd,
     compare_cmd,
     eval_cmd,
     eval_suggest_cmd,
@@ -22,6 +23,7 @@ from . import (
     reproduce_cmd,
     search_cmd,
     suggest_cmd,
+    topics_cmd,
     train_cmd,
     train_ranker_cmd,
     train_relevance_cmd,
@@ -37,7 +39,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=Group,
 )
-USE = {"expand": expand_cmd.expand, "suggest": suggest_cmd.suggest, "search": search_cmd.search, "compare": compare_cmd.compare,
+USE = {"expand": expand_cmd.expand, "suggest": suggest_cmd.suggest, "search": search_cmd.search,
+       "topics": topics_cmd.topics, "atlas": atlas_cmd.atlas, "compare": compare_cmd.compare,
        "render": render_cmd.render, "reproduce": reproduce_cmd.reproduce, "info": info_cmd.info}
 BUILD = {"train": train_cmd.train, "train-ranker": train_ranker_cmd.train_ranker, "train-relevance": train_relevance_cmd.train_relevance,
          "eval": eval_cmd.evaluate,
