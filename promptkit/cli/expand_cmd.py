@@ -74,8 +74,7 @@ def _expand_all(texts: list[str], seed: int | None, model: str | None, settings:
     from ..core.text import validate_prompt
     from ..expansion.expander import get_expander
 
-    for text in texts:
-        validate_prompt(text, settings.clip_budget)
+    texts = [validate_prompt(text, settings.clip_budget) for text in texts]  # once, here: expand_valid trusts them
     seed = resolve_seed(seed)
     expander = get_expander(model)
     if suggest_k:
@@ -84,4 +83,4 @@ def _expand_all(texts: list[str], seed: int | None, model: str | None, settings:
 
         expander = SuggestExpander(expander, get_suggester(index), suggest_k)
     for text in texts:
-        yield expander.expand(text, seed=seed, settings=settings)
+        yield expander.expand_valid(text, seed, settings)

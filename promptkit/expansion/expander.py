@@ -55,7 +55,10 @@ class Expander:
     def expand(self, prompt: str, seed: int | None = None, settings: ExpandSettings | None = None) -> list[Expansion]:
         """`settings.n` expansions of `prompt`; the same prompt, seed and settings give the same texts."""
         settings = (settings or ExpandSettings())
-        prompt = validate_prompt(prompt, settings.clip_budget)
+        return self.expand_valid(validate_prompt(prompt, settings.clip_budget), seed, settings)
+
+    def expand_valid(self, prompt: str, seed: int | None, settings: ExpandSettings) -> list[Expansion]:
+        """`expand` for a prompt that `validate_prompt(prompt, settings.clip_budget)` returned (not checked again)."""
         seed = resolve_seed(seed)
         steer = self._steer(prompt, settings)
         if not settings.min_modifiers:

@@ -27,3 +27,8 @@ class SuggestExpander:
         settings = settings or ExpandSettings()
         steer = tuple(s.modifier for s in self.suggester.suggest(prompt, self.k))
         return self.expander.expand(prompt, seed=seed, settings=replace(settings, steer=steer))
+
+    def expand_valid(self, prompt: str, seed: int | None, settings):
+        """`expand` for a prompt `validate_prompt` already accepted."""
+        steer = tuple(s.modifier for s in self.suggester.suggest(prompt, self.k))
+        return self.expander.expand_valid(prompt, seed, replace(settings, steer=steer))

@@ -95,6 +95,38 @@ class Comparison(ImageGrid):
         }
 
 
+class Background:
+    """`function(*args, **kwargs)` started in a daemon thread (so a failure elsewhere never waits for it);
+    `result()` joins it and returns its value or raises its exception. Under `accelerate launch` it runs
+    in place instead: each process sets up its distributed state on its main thread."""
+
+    def __init__(self, function, *args, **kwargs):
+        import os
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = None
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            self._run(function, args, kwargs)
+        else:
+            self._thread = threading.Thread(target=self._run, args=(function, args, kwargs), name="promptkit-load", daemon=True)
+            self._thread.start()
+
+    def _run(self, function, args, kwargs) -> None:
+        try:
+            self._value = function(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread by result()
+            self._error = exc
+
+    def result(self):
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def default_folder_name(prompt: str, seed: int) -> str:
     """Where `promptkit compare` writes when no folder is given (under out/)."""
     return f"compare-{slugify(prompt)}-seed{seed}"
@@ -136,8 +168,11 @@ def compare(
     else:
         seed_list = resolve_seeds(seed)
         expansion_seed = seed_list[0]
-    expansions = get_expander(expand_model).expand(prompt, seed=expansion_seed, settings=expand_settings)
-    loaded, resolved = load_for(backend, model, settings or RenderSettings(), **backend_options)
+    # The render model loads in a thread while the prompt model expands: both mostly wait on imports,
+    # file reads and torch kernels, which run side by side (the first grid comes seconds sooner).
+    loading = Background(load_for, backend, model, settings or RenderSettings(), **backend_options)
+    expansions = get_expander(expand_model).expand_valid(prompt, expansion_seed, expand_settings)
+    loaded, resolved = loading.result()
     jobs = []
     for s in seed_list:
         jobs.append(RenderJob(prompt=prompt, seed=s, index=0))
