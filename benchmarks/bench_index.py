@@ -21,6 +21,9 @@ cosine ~0.65 to it, closer to real prompt embeddings). `--exact-sizes` times the
 that indexes below the threshold use. `--only-ann` skips the prompt builds. `--query-path` compares the numpy MiniLM query vectors
 with the bf16 build path on held-out prompts and times cold `promptkit search` / `suggest` runs
 (wall and peak RSS through /usr/bin/time, second run of each) on a 3,000-prompt index.
+`--ray [--ray-rows 20000 60000]` builds the same rows single-process and on a local Ray instance started
+beforehand (as a running cluster would be), in one run: rows/s, and peak RSS of the driver, the Ray
+workers and Ray's own processes, with the driver's growth per million rows from the slope between sizes.
 """
 
 from __future__ import annotations
@@ -302,6 +305,8 @@ def main() -> None:
     parser.add_argument("--exact-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--only-ann", action="store_true")
     parser.add_argument("--query-path", action="store_true")
+    parser.add_argument("--ray", action="store_true", help="Ray builds on a local instance beside single-process builds (needs promptkit[ray])")
+    parser.add_argument("--ray-rows", type=int, nargs="+", default=[20_000, 60_000], help="rows of each --ray build pair")
     args = parser.parse_args()
 
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
@@ -318,6 +323,11 @@ def main() -> None:
     base = base_prompts(args.data)
     if args.query_path:
         print("\n".join(query_path(base)), flush=True)
+        return
+    if args.ray:
+        print(f"# load average {load_before:.1f}", flush=True)
+        print("\n".join(ray_builds(args, base)), flush=True)
+        print(f"Load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}.")
         return
     queries = [r.short for r in read_prompts(args.data / "podvodka-pairs" / "pairs.jsonl") if r.short and is_heldout(r, 10)]
     print(f"# {len(base):,} base prompts; torch threads {torch.get_num_threads()}; load average {load_before:.1f}", file=sys.stderr)
@@ -354,6 +364,93 @@ def main() -> None:
           f"{fast_rate:.0f} rows/s ({fast_rate / plain_rate:.2f}x).")
     print(f"Top-10 agreement with exact float32 search ({args.sizes[0]:,} rows, {args.agreement_queries} held-out podvodka queries): {agree:.1%}.")
     print(f"Torch threads {torch.get_num_threads()}; load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}.")
+
+
+class PeakRss:
+    """Peak resident memory, sampled every 0.1 s while a build runs: this process (the driver), each Ray
+    worker process (title 'ray::...') and Ray's own processes (raylet, GCS, ...), all descendants of this one."""
+
+    def __enter__(self):
+        import threading
+
+        import psutil
+
+        self.driver = self.worker = self.workers = self.system = 0
+        self._me, self._stop = psutil.Process(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.1):
+            workers = system = 0
+            try:
+                self.driver = max(self.driver, self._me.memory_info().rss)
+                for child in self._me.children(recursive=True):
+                    with_title = child.cmdline()[:1]
+                    rss = child.memory_info().rss
+                    if with_title and with_title[0].startswith("ray::"):
+                        workers += rss
+                        self.worker = max(self.worker, rss)
+                    else:
+                        system += rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            self.workers, self.system = max(self.workers, workers), max(self.system, system)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def ray_builds(args, base: list[str]) -> list[str]:
+    """The same rows built single-process and with `ray=True` on a local Ray instance (this machine's
+    cores), in one run; rates, peak memory, and the memory a million prompts needs (from the slope
+    between the sizes: memory that grows with the rows, on top of what a build costs at any size)."""
+    import logging
+
+    import ray
+
+    from promptkit.retrieval.index import Index
+
+    started = time.perf_counter()
+    ray.init(logging_level=logging.ERROR, log_to_driver=False)  # a running "cluster", as on real ones
+    startup = time.perf_counter() - started
+    folder = Path(os.environ["PROMPTKIT_DATA_DIR"])
+    lines = [f"Ray builds on a local instance ({int(ray.cluster_resources().get('CPU', 0))} CPUs, started in {startup:.1f} s) "
+             f"beside single-process builds, embedder {args.embedder or 'the default'}:", "",
+             "| rows | prompts | engine | build rows/s | driver peak RSS | Ray worker peak RSS (largest / all) | Ray's own processes |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
+    driver = {}
+    try:
+        warm = folder / "bench-ray-warm.txt"  # imports and model loads happen here, not in the first measured build
+        warm.write_text("\n".join(base[:500]) + "\n", encoding="utf-8")
+        for engine in ("single", "ray"):
+            Index.build(warm, f"bench-warm-{engine}", force=True, embedder=args.embedder, ray=engine == "ray")
+        for n in args.ray_rows:
+            source = folder / f"bench-ray-{n}.txt"
+            source.write_text("\n".join(scaled(base, n, seed=n + 7, repeat_share=args.repeat_share)) + "\n", encoding="utf-8")
+            built = {}
+            for engine in ("single", "ray"):
+                with PeakRss() as peak:
+                    built[engine] = Index.build(source, f"bench-{engine}-{n}", force=True, embedder=args.embedder, ray=engine == "ray")
+                result = built[engine]
+                driver[(engine, n)] = peak.driver
+                ray_memory = f"{peak.worker / 1e6:,.0f} / {peak.workers / 1e6:,.0f} MB | {peak.system / 1e6:,.0f} MB"
+                lines.append(f"| {n:,} | {result.index.size:,} | {engine} | {n / result.seconds:,.0f} | {peak.driver / 1e6:,.0f} MB | "
+                             f"{ray_memory if engine == 'ray' else '- | -'} |")
+            same = np.array_equal(np.asarray(built["ray"].index.embeddings), np.asarray(built["single"].index.embeddings))
+            lines.append(f"|  |  | vectors identical | {same} |  |  |  |")
+    finally:
+        ray.shutdown()
+    if len(args.ray_rows) > 1:
+        small, big = min(args.ray_rows), max(args.ray_rows)
+        for engine in ("single", "ray"):
+            slope = (driver[(engine, big)] - driver[(engine, small)]) / (big - small) * 1e6
+            lines.append(f"\n{engine}: driver peak grows {slope / 1e9:.2f} GB per million rows (slope between {small:,} and {big:,} rows).")
+    return lines
 
 
 if __name__ == "__main__":
