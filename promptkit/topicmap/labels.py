@@ -5,7 +5,8 @@ weight in a topic is its share of the topic's terms times log(1 + A / f), where 
 number of terms a topic has and f how often the term occurs in all topics together. Words that
 are frequent in the topic and rare elsewhere win; "highly detailed", in a third of all prompts,
 does not. Words are counted once a prompt. Modifiers come from the index's own statistics (the
-modifier table every index carries); only candidate modifiers (`modifiers.vocabulary`) are shown.
+modifier table every index carries), scored by share times log-lift so that what every topic uses
+("8k", "highly detailed") is left out; only candidate modifiers (`modifiers.vocabulary`) are shown.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ image picture photo featured masterpiece best ultra hyper realistic intricate sh
 octane unreal engine beautiful epic cinematic lighting light professional wallpaper hdr uhd very extremely
 """.split())
 LABEL_WORDS = 3
+MIN_LIFT = 1.5  # a distinctive modifier is used at least 1.5 times as often in the topic as in the whole index
 
 
 def c_tf_idf(counts) -> np.ndarray:
@@ -60,8 +62,8 @@ def topic_words(prompts: list[str], labels: np.ndarray, k: int, top: int = 8) ->
     sizes = np.bincount(labels, minlength=k)
     words = []
     for topic in range(k):
-        # A label word is in at least 5% of the topic's prompts (twice, in small topics).
-        usable = counts[topic] >= max(2, 0.05 * sizes[topic])
+        # A label word is in at least 2% of the topic's prompts (twice, in small topics).
+        usable = counts[topic] >= max(2, 0.02 * sizes[topic])
         order = [i for i in np.argsort(-weights[topic], kind="stable") if usable[i] and weights[topic, i] > 0]
         words.append([str(vocabulary[i]) for i in order[:top]])
     return words
@@ -80,7 +82,10 @@ def label(words: list[str], topic: int) -> str:
 
 def topic_modifiers(vocab: list[str], modifier_ids: np.ndarray, modifier_offsets: np.ndarray, labels: np.ndarray, k: int,
                     top: int = 6) -> list[list[tuple[str, int]]]:
-    """Each topic's most distinctive candidate modifiers with how many of its prompts use them."""
+    """Each topic's most distinctive candidate modifiers with how many of its prompts use them.
+
+    Scored share x log(lift) (lift: the topic's share over the index's), from at least `MIN_LIFT`:
+    "highly detailed", in a third of all prompts, is in no topic's list for being common."""
     from scipy.sparse import coo_matrix
 
     per_row = np.diff(modifier_offsets)
@@ -92,11 +97,13 @@ def topic_modifiers(vocab: list[str], modifier_ids: np.ndarray, modifier_offsets
     if len(candidates) == 0:
         return [[] for _ in range(k)]
     dense = counts[:, candidates].toarray()
-    weights = c_tf_idf(dense)
     sizes = np.bincount(labels, minlength=k)
+    share = dense / np.maximum(sizes, 1)[:, None]
+    lift = share / np.maximum(dense.sum(axis=0) / max(len(labels), 1), 1e-12)
+    weights = share * np.log(np.maximum(lift, 1e-12))  # used often here, and more often than elsewhere
     result = []
     for topic in range(k):
-        usable = dense[topic] >= max(2, 0.03 * sizes[topic])
+        usable = (dense[topic] >= max(2, 0.015 * sizes[topic])) & (lift[topic] >= MIN_LIFT)
         order = [i for i in np.argsort(-weights[topic], kind="stable") if usable[i]]
         result.append([(vocab[candidates[i]], int(dense[topic, i])) for i in order[:top]])
     return result
@@ -114,8 +121,11 @@ def examples(prompts_of, vectors: np.ndarray, labels: np.ndarray, centres: np.nd
         if hidden is not None:
             members = members[~hidden[members]]
         distances = ((vectors[members] - centres[topic]) ** 2).sum(axis=1)
+        nearest = members[np.argsort(distances, kind="stable")[:count * 8]]
+        # Central prompts of a few words ("shit") say little: prompts of 4+ words first, nearest first.
+        nearest = sorted(nearest, key=lambda i: len(prompts_of(int(i)).split()) < 4)
         chosen: list[str] = []
-        for i in members[np.argsort(distances, kind="stable")[:count * 4]]:
+        for i in nearest:
             text = _SPACE.sub(" ", prompts_of(int(i)))
             if text not in chosen:
                 chosen.append(text)

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.text import split_prompt
 from ..retrieval.index import Index, get_index
 from . import clustering, labels, stored
 from .vectors import reduced
 
 MIN_PROMPTS = 50
 SEED = 0
+METHOD = 2  # bumped when topics are computed differently: stored ones made before are computed anew
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,11 @@ def compute_topics(index: Index, k: int | None = None, vectors: Callable[[], np.
     found = clustering.cluster(vectors, k, SEED)
     count = len(found.centres)
     prompts = [index.prompt(i) for i in range(index.size)]
-    words = labels.topic_words(prompts, found.labels, count)
+    # Labels say what the prompts show: words of the subject (the first clause), the modifiers are listed on their own.
+    words = labels.topic_words([split_prompt(p).subject or p for p in prompts], found.labels, count)
+    if not all(words):  # a topic whose subjects share no word: its whole prompts'
+        whole = labels.topic_words(prompts, found.labels, count)
+        words = [w or other for w, other in zip(words, whole)]
     modifiers = labels.topic_modifiers(index.vocab, index.modifier_ids, index.modifier_offsets, found.labels, count)
     chosen = labels.examples(index.prompt, vectors, found.labels, found.centres, hidden_rows(index))
     sizes = np.bincount(found.labels, minlength=count)
@@ -108,7 +114,7 @@ def _from_stored(index: Index, header: dict, arrays: dict) -> Topics | None:
         valid = assignments.shape == (index.size,) and len(described) > 0 and int(assignments.max()) < len(described)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if not valid or assignments.min() < 0:
+    if not valid or assignments.min() < 0 or header.get("method") != METHOD:
         return None
     return Topics(index.name, index.size, described, assignments, bool(header.get("k_from_data")), silhouettes,
                   float(header.get("seconds", 0.0)), cached=True)
@@ -127,7 +133,7 @@ def load_topics(index: Index, k: int | None = None, vectors: Callable[[], np.nda
         if result is not None and (k is None or found[0].get("k_requested") == k):
             return result
     result = compute_topics(index, k, vectors)
-    header = dict(result.header(), k_requested=k)
+    header = dict(result.header(), k_requested=k, method=METHOD)
     stored.write_stored(index.path, stored.TOPICS_FILE, stamp, header, {"assignments": result.assignments.astype(np.int16)})
     return result
 
