@@ -415,12 +415,13 @@ def ray_builds(args, base: list[str]) -> list[str]:
 
     from promptkit.retrieval.index import Index
 
+    embedder = getattr(args, "embedder", None)  # --embedder: the builds' embedder (default: the index default)
     started = time.perf_counter()
     ray.init(logging_level=logging.ERROR, log_to_driver=False)  # a running "cluster", as on real ones
     startup = time.perf_counter() - started
     folder = Path(os.environ["PROMPTKIT_DATA_DIR"])
     lines = [f"Ray builds on a local instance ({int(ray.cluster_resources().get('CPU', 0))} CPUs, started in {startup:.1f} s) "
-             f"beside single-process builds, embedder {args.embedder or 'the default'}:", "",
+             f"beside single-process builds, embedder {embedder or 'the default'}:", "",
              "| rows | prompts | engine | build rows/s | driver peak RSS | Ray worker peak RSS (largest / all) | Ray's own processes |",
              "|---:|---:|---|---:|---:|---:|---:|"]
     driver = {}
@@ -428,14 +429,14 @@ def ray_builds(args, base: list[str]) -> list[str]:
         warm = folder / "bench-ray-warm.txt"  # imports and model loads happen here, not in the first measured build
         warm.write_text("\n".join(base[:500]) + "\n", encoding="utf-8")
         for engine in ("single", "ray"):
-            Index.build(warm, f"bench-warm-{engine}", force=True, embedder=args.embedder, ray=engine == "ray")
+            Index.build(warm, f"bench-warm-{engine}", force=True, embedder=embedder, ray=engine == "ray")
         for n in args.ray_rows:
             source = folder / f"bench-ray-{n}.txt"
             source.write_text("\n".join(scaled(base, n, seed=n + 7, repeat_share=args.repeat_share)) + "\n", encoding="utf-8")
             built = {}
             for engine in ("single", "ray"):
                 with PeakRss() as peak:
-                    built[engine] = Index.build(source, f"bench-{engine}-{n}", force=True, embedder=args.embedder, ray=engine == "ray")
+                    built[engine] = Index.build(source, f"bench-{engine}-{n}", force=True, embedder=embedder, ray=engine == "ray")
                 result = built[engine]
                 driver[(engine, n)] = peak.driver
                 ray_memory = f"{peak.worker / 1e6:,.0f} / {peak.workers / 1e6:,.0f} MB | {peak.system / 1e6:,.0f} MB"
