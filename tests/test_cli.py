@@ -51,7 +51,7 @@ def test_expand_preview_highlights_added_modifiers(tiny_model):
     from rich.console import Console
 
     from promptkit.expansion.result import Expansion
-    from promptkit.preview import MODIFIER_STYLES, expansions_renderable
+    from promptkit.preview import expansions_renderable, modifier_style
 
     exp = Expansion(prompt="a cat", expanded="a cat, 8k, oil painting", added=("8k", "oil painting"), seed=1, model="m", clip_tokens=8)
     console = Console(file=StringIO(), force_terminal=True, color_system="truecolor", width=120)
@@ -60,9 +60,9 @@ def test_expand_preview_highlights_added_modifiers(tiny_model):
     text = capture.get()
     assert "8/77 CLIP tokens" in text
     styled = []
-    for i, modifier in enumerate(exp.added):  # each added modifier wrapped in its own style's escape codes
+    for modifier in exp.added:  # each added modifier wrapped in its category's escape codes
         with console.capture() as capture_one:
-            console.print(modifier, style=MODIFIER_STYLES[i], end="")
+            console.print(modifier, style=modifier_style(modifier), end="")
         styled.append(capture_one.get())
         assert styled[-1] != modifier and "\x1b[" in styled[-1]
     assert styled[0] != styled[1]

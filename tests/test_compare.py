@@ -78,6 +78,20 @@ def test_compare_cli_json_and_preview(tiny_model, tiny_sd, tmp_path):
     assert quiet.exit_code == 0 and "▀" not in quiet.stdout and "grid.png" in quiet.stdout
 
 
+def test_compare_preview_fits_a_40_row_terminal_with_the_prompts_table_visible(tiny_model, tiny_sd, tmp_path):
+    args = ["compare", PROMPT, "--n", "3", "--seeds", "1,2", "--expand-model", str(tiny_model), "--model", str(tiny_sd),
+            "--steps", "2", "--out", str(tmp_path / "c")]
+    shown = CliRunner().invoke(app, args, env={"FORCE_COLOR": "1", "COLORTERM": "truecolor", "COLUMNS": "120", "LINES": "40"})
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert len(lines) <= 39  # the whole screen fits above the shell prompt: nothing scrolls away
+    image_rows = [i for i, line in enumerate(lines) if "▀" in line]
+    table_rows = [i for i, line in enumerate(lines) if "expansion 3" in line or "short" in line]
+    assert image_rows and table_rows and max(image_rows) < min(table_rows)  # the grid above, the table below it
+    assert any("modifiers:" in line for line in lines[max(image_rows):])  # the colour legend under the table
+    assert "grid.png" in " ".join(lines[-2:])  # the last note (a long path may wrap)
+
+
 def test_compare_cli_default_folder_name_is_safe(tiny_model, tiny_sd, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["compare", "a cat / on ../a rainbow", "--n", "1", "--seed", "3", "--expand-model", str(tiny_model),

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from promptkit.cli.app import app
 from promptkit.core.errors import ModelLoadError, first_sentence
-from promptkit.core.hf import hub_cache_state
+from promptkit.core.hf import download_command, hub_cache_state
 from promptkit.rendering.backends.diffusers_sd import hub_error_message, load_pipeline
 
 UNCACHED = "promptkit-tests/not-a-cached-model"
@@ -36,7 +36,7 @@ def test_offline_uncached_render_is_one_line_with_the_fix():
     assert result.exit_code == 1
     message = result.output.strip()
     assert message.startswith("Error: model 'promptkit-tests/not-a-cached-model' is not in the local Hugging Face cache")
-    assert "offline" in message and f"`HF_HUB_OFFLINE=0 hf download {UNCACHED}`" in message
+    assert "offline" in message and f"`HF_HUB_OFFLINE=0 hf download {UNCACHED} --include " in message
     assert "\n" not in message and message.count("(") == message.count(")")
     assert "Cannot" not in message and "stacktrace" not in message  # no library sentences
 
@@ -63,7 +63,8 @@ def test_library_errors_are_said_in_our_words(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE")
     message = hub_error_message(UNCACHED, DIFFUSERS_OFFLINE)
     assert message == (f"model '{UNCACHED}' is not in the local Hugging Face cache and the Hugging Face Hub cannot be reached; "
-                       f"download it once with `hf download {UNCACHED}`, or pass a local diffusers folder with --model")
+                       f"download it once with `{download_command(UNCACHED)}`, or pass a local diffusers folder with --model")
+    assert download_command(UNCACHED).startswith(f"hf download {UNCACHED} --include ")
     odd = RuntimeError("Something broke (while reading the config. More text follows) and then " + "more words " * 40)
     message = hub_error_message(UNCACHED, odd)
     assert message.startswith(f"could not load model '{UNCACHED}' from the Hugging Face Hub: Something broke;")

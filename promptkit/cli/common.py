@@ -13,6 +13,10 @@ from rich.segment import Segment
 from ..core.errors import InputError, PromptkitError
 from ..core.text import printable
 
+NO_INDEX = ("no index built yet; build one from your own prompts (a .txt file, one a line, or a csv/tsv/jsonl/parquet column): "
+            "`promptkit index build my-prompts.txt`, or, when online, from a Hugging Face dataset: "
+            "`promptkit index build Gustavosta/Stable-Diffusion-Prompts`")
+
 
 class SafeConsole(Console):
     """A console that shows control characters in the text it prints escaped (`\\x1b`), so a prompt,
@@ -88,7 +92,11 @@ def read_prompt_lines(file: Path | None, prompts: list[str] | None) -> list[str]
 
 @contextlib.contextmanager
 def phase_progress():
-    """A progress bar on stderr, a row per phase; yields the `progress(phase, done, total)` callback."""
+    """A progress bar on stderr, a row per phase; yields the `progress(phase, done, total)` callback.
+
+    Phases run one after another, so a phase starts when the one before last reported (or when the
+    bar opened): its elapsed time and its rate (done / elapsed, shown for every phase but "read")
+    cover the whole phase, not only the time since its first report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(
@@ -97,24 +105,29 @@ def phase_progress():
         console=stderr_console(), transient=False,
     ) as bar:
         tasks: dict[str, int] = {}
+        starts: dict[str, float] = {}
+        last_report = [bar.get_time()]
 
         def progress(phase: str, done: int, total: int) -> None:
+            now = bar.get_time()
             if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total, rate="")
-            elapsed = bar.tasks[tasks[phase]].elapsed or 0.0
-            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and phase != "read" else ""
+                tasks[phase], starts[phase] = bar.add_task(phase, total=total, rate=""), last_report[0]
+                for task in bar.tasks:  # rich's elapsed column counts from the phase's start too
+                    if task.id == tasks[phase]:
+                        task.start_time = starts[phase]
+            last_report[0] = now
+            elapsed = now - starts[phase]
+            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and total > 1 and phase != "read" else ""
             bar.update(tasks[phase], completed=done, total=total, rate=rate)
 
         yield progress
 
 
 def print_preview(console, image, max_width: int = 100) -> None:
-    """Draw `image` in the terminal; skipped where there is no colour (a pipe), as it would be noise."""
-    if console.color_system is None:
-        return
-    from ..preview import image_preview
+    """Draw `image` in the terminal, scaled to fit its height; skipped where there is no colour (a pipe), as it would be noise."""
+    from ..preview import fitted_screen
 
-    console.print(image_preview(image, max_width=min(max_width, console.width)))
+    console.print(fitted_screen(console, image, [], max_width=max_width))
 
 
 def echo_json(data) -> None:
@@ -125,4 +138,10 @@ def echo_json(data) -> None:
 
 def random_weights_note(console, random_weights: bool) -> None:
     if random_weights:
-        console.print("[bold red]Random weights:[/] this is a test pipeline; the images are noise.")
+        console.print(random_weights_text())
+
+
+def random_weights_text():
+    from rich.text import Text
+
+    return Text.assemble(("Random weights:", "bold red"), " this is a test pipeline; the images are noise.")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import options as o
-from .common import cli_errors, echo_json, print_preview, random_weights_note, stdout_console
+from .common import cli_errors, echo_json, random_weights_text, stdout_console
 from .render_options import RenderOptions, with_render_options
 
 
@@ -61,11 +61,14 @@ def _report(comparison, saved, as_json: bool, no_preview: bool) -> None:
                     random_weights=bool(comparison.backend.get("random_weights")))
         echo_json(data)
         return
-    from ..preview import comparison_table
+    from rich.text import Text
+
+    from ..preview import comparison_table, fitted_screen
 
     console = stdout_console(min_width=120)
-    console.print(comparison_table(comparison))
-    if not no_preview:
-        print_preview(console, comparison.grid)
-    random_weights_note(console, bool(comparison.backend.get("random_weights")))
-    console.print(f"Wrote [bold]{saved.grid}[/], {len(saved.images)} images and {saved.summary.name} in {saved.folder}")
+    below = [comparison_table(comparison)]
+    if comparison.backend.get("random_weights"):
+        below.append(random_weights_text())
+    below.append(Text.assemble("Wrote ", (str(saved.grid), "bold"), f", {len(saved.images)} images and {saved.summary.name} in {saved.folder}"))
+    # The grid is drawn above the table, scaled to the rows the table and notes leave free.
+    console.print(fitted_screen(console, None if no_preview else comparison.grid, below))

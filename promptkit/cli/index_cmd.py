@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from . import options as o
-from .common import cli_errors, phase_progress, stderr_console, stdout_console
+from .common import NO_INDEX, cli_errors, phase_progress, stderr_console, stdout_console
 from .help import PANEL_BUILD, Command, Group
 
 app = typer.Typer(help="Build and manage prompt search indexes (used by search and suggest).", no_args_is_help=True, cls=Group)
@@ -71,7 +71,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="One JSON object 
                 typer.echo(json.dumps(info.to_dict()))
             return
         if not infos:
-            stdout_console().print("No index built yet; build one with: promptkit index build PROMPTS.jsonl")
+            stdout_console().print(NO_INDEX[0].upper() + NO_INDEX[1:] + ".", markup=False, soft_wrap=True)
             return
         from rich.table import Table
 
@@ -102,14 +102,9 @@ def info(name: IndexArg, as_json: Annotated[bool, typer.Option("--json", help="P
         if as_json:
             typer.echo(json.dumps(manifest))
             return
-        console = stdout_console()
-        console.print(f"[bold]{name}[/]  {summary.path}")
-        for key in ("sources", "prompts", "modifiers", "embedder", "dtype", "keep_nsfw", "exclude_heldout", "cleaning",
-                    "content_hash", "promptkit_version", "created", "build_seconds", "engine"):
-            console.print(f"  {key}: {manifest.get(key)}")
-        ann = manifest.get("ann")
-        console.print(f"  search: {'approximate (usearch HNSW ' + ann['dtype'] + ', re-scored exactly)' if ann else 'exact'}")
-        console.print(f"  size on disk: {_mb(summary.size_bytes)}")
+        from ..preview import manifest_table
+
+        stdout_console().print(manifest_table(name, summary.path, manifest, summary.size_bytes))
 
 
 @app.command("remove", cls=Command)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import options as o
-from .common import cli_errors, echo_json, print_preview, random_weights_note, read_prompt_lines, stdout_console
+from .common import cli_errors, echo_json, random_weights_text, read_prompt_lines, stdout_console
 from .render_options import RenderOptions, with_render_options
 
 PREVIEW_LIMIT = 8  # images drawn in the terminal; the rest are only listed
@@ -40,16 +40,16 @@ def _report(result, as_json: bool, no_preview: bool) -> None:
     if as_json:
         echo_json({"files": [r["path"] for r in records], "images": records, "random_weights": random_weights})
         return
-    from ..preview import rendered_table
+    from ..preview import fitted_screen, rendered_table
 
     console = stdout_console()
     first = records[0]
     title = f"seed {first['seed']} · {first['model']} · {first['scheduler']} · {first['steps']} steps · {first['width']}x{first['height']}"
-    console.print(rendered_table(records, title=title))
-    random_weights_note(console, random_weights)
+    below = [rendered_table(records, title=title), *([random_weights_text()] if random_weights else [])]
+    grid = None
     if not no_preview:
         from ..rendering.grid import Caption, make_grid
 
         shown = result.images[:PREVIEW_LIMIT]
         grid = make_grid([[image.image for image in shown]], [Caption(f"#{i + 1}", "") for i in range(len(shown))])
-        print_preview(console, grid)
+    console.print(fitted_screen(console, grid, below))  # the preview above the table, scaled to the rows left

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import options as o
-from .common import cli_errors, stdout_console
+from .common import NO_INDEX, cli_errors, stdout_console
 
 
 def search(
@@ -25,6 +25,12 @@ def search(
 
         validate_query(query)
         validate_k(k)
+        if index is None:
+            from ..core.errors import SearchIndexError
+            from ..retrieval.store import most_recent_index
+
+            if most_recent_index() is None:
+                raise SearchIndexError(NO_INDEX)
         hits = run_search(query, k, index=index, include_nsfw=include_nsfw)
         if as_json:
             for hit in hits:

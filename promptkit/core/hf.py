@@ -48,9 +48,15 @@ def hub_cache_state(repo_id: str) -> str:
     return "cached" if all(found) else "partial" if any(found) else "missing"
 
 
+# What `from_pretrained(use_safetensors=True)` reads from a diffusers SD repo: configs, tokenizer files
+# and the full-precision safetensors weights (not the .ckpt, .bin and fp16 copies that triple the download).
+DOWNLOAD_PATTERNS = ("*.json", "*.txt", "*/model.safetensors", "*/diffusion_pytorch_model.safetensors")
+
+
 def download_command(repo_id: str) -> str:
-    """The one command that puts `repo_id` in the local cache (with the hub switched back on if needed)."""
-    return f"{'HF_HUB_OFFLINE=0 ' if hub_offline() else ''}hf download {repo_id}"
+    """The one command that puts what promptkit loads of `repo_id` in the local cache (with the hub switched back on if needed)."""
+    includes = " ".join(f'--include "{pattern}"' for pattern in DOWNLOAD_PATTERNS)
+    return f"{'HF_HUB_OFFLINE=0 ' if hub_offline() else ''}hf download {repo_id} {includes}"
 
 
 def not_cached_message(repo_id: str, state: str) -> str:

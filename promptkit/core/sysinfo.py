@@ -48,6 +48,22 @@ def _setting(name: str, value: str) -> dict:
     return {"value": value, "source": f"env {name}" if os.environ.get(name) else "default"}
 
 
+def render_model_status(model: str) -> str:
+    """Whether the render model is ready without the network: 'cached', 'partial' or 'missing' in
+    the local Hugging Face cache for a hub id (read from disk only), or 'local folder' / 'local file'
+    / 'missing path' for a path."""
+    from pathlib import Path
+
+    path = Path(model).expanduser()
+    if path.is_dir() or path.is_file():
+        return "local folder" if path.is_dir() else "local file"
+    if config.looks_like_path(model, (".safetensors", ".ckpt")):
+        return "missing path"
+    from .hf import hub_cache_state
+
+    return hub_cache_state(model)
+
+
 def system_info() -> dict:
     return {
         "promptkit": __version__,
@@ -56,17 +72,20 @@ def system_info() -> dict:
         "packages": package_versions(),
         "device": device_info(),
         "settings": {
-            "render_model": _setting("PROMPTKIT_RENDER_MODEL", config.default_render_model()),
+            "render_model": {**_setting("PROMPTKIT_RENDER_MODEL", config.default_render_model()),
+                             "cache": render_model_status(config.default_render_model())},
             "expand_model": _setting("PROMPTKIT_MODEL", config.default_model()),
             "embedder": _setting("PROMPTKIT_EMBEDDER", config.default_embedder()),
             "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False"),
             "hf_token": hf_token_status(),
         },
         "locations": {
-            "data": str(config.data_dir()),
+            # Where promptkit writes: PROMPTKIT_DATA_DIR, else $XDG_DATA_HOME/promptkit; indexes live under it.
+            "data": {"value": str(config.user_data_dir()), "source": "env PROMPTKIT_DATA_DIR" if os.environ.get("PROMPTKIT_DATA_DIR") else "default"},
+            "indexes": str(config.indexes_dir()),
+            "shipped_data": str(config.data_dir()),
             "embedded_model": str(config.embedded_model_path()),
             "embedded_model_present": config.embedded_model_path().is_dir(),
-            "indexes": str(config.indexes_dir()),
             "lexicon": str(config.lexicon_path()),
             "hf_cache": str(config.hf_cache_dir()),
         },
