@@ -19,7 +19,7 @@ from ..core.errors import InputError
 K_MIN, K_MAX = 6, 40
 PROMPTS_PER_TOPIC = 25  # the fewest prompts a topic averages when k is chosen from the data
 CHOOSE_ROWS = 20_000  # rows each candidate k is fitted on
-SILHOUETTE_ROWS = 4_000  # rows the silhouette is measured on
+SILHOUETTE_ROWS = 3_000  # rows the silhouette is measured on
 MAX_K = 200
 TOLERANCE = 0.9  # candidates scoring at least this share of the best silhouette are near-ties
 

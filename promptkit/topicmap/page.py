@@ -31,7 +31,7 @@ from .vectors import reduced
 
 MARKER = '<meta name="generator" content="promptkit atlas">'
 SOFTWARE = "promptkit atlas"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # bumped when the layout changes: maps stored before are laid out anew
 
 
 @dataclass(frozen=True)

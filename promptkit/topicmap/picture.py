@@ -47,9 +47,17 @@ def draw_map(xy: np.ndarray, topics: np.ndarray, labels: list[tuple[str, float, 
             pixels[py + dy, px + dx] = (0.25 * target + 0.75 * colours).astype(np.uint8)
     image = Image.fromarray(pixels)
     draw = ImageDraw.Draw(image)
-    label_font, title_font = _font(17), _font(20)
-    for text, x, y in labels:
-        draw.text((x * side + ox, y * side + oy), text, fill=(25, 25, 25), font=label_font, anchor="mm",
+    label_font, title_font = _font(16), _font(20)
+    placed: list[tuple[float, float, float, float]] = []
+    for text, x, y in labels:  # largest topics first; a label that would cover another moves up or down
+        box = draw.textbbox((x * side + ox, y * side + oy), text, font=label_font, anchor="mm", stroke_width=3)
+        height = box[3] - box[1] + 2
+        for shift in (0, height, -height, 2 * height, -2 * height, 3 * height, -3 * height):
+            moved = (box[0], box[1] + shift, box[2], box[3] + shift)
+            if not any(moved[0] < b[2] and b[0] < moved[2] and moved[1] < b[3] and b[1] < moved[3] for b in placed):
+                break
+        placed.append(moved)
+        draw.text((x * side + ox, y * side + oy + moved[1] - box[1]), text, fill=(25, 25, 25), font=label_font, anchor="mm",
                   stroke_width=3, stroke_fill=(255, 255, 255))
     draw.text((12, 10), title, fill=(20, 20, 20), font=title_font)
     draw.text((WIDTH - 12, 14), note, fill=(110, 110, 110), font=_font(13), anchor="ra")

@@ -21,7 +21,7 @@ import numpy as np
 
 MAX_POINTS = 50_000  # the most prompts drawn; bigger indexes are drawn from a seeded sample
 LOCAL_ROWS = 2_000  # rows each topic's own PCA is fitted on
-PULL = 0.35  # how far a prompt on the border of two topics moves toward the other
+PULL = 0.3  # how far a prompt on the border of two topics moves toward the other
 
 
 @dataclass(frozen=True)
@@ -103,5 +103,5 @@ def _border_pull(points: np.ndarray, topics: np.ndarray, centres: np.ndarray, an
     distances[np.arange(len(points)), topics] = np.inf
     other = distances.argmin(axis=1)
     closeness = np.clip(own / np.maximum(distances[np.arange(len(points)), other], 1e-9), 0, 1)  # 1: on the border
-    weight = PULL * closeness ** 4
+    weight = PULL * closeness ** 8  # only prompts really between two topics move far
     return weight[:, None] * (anchors[other] - anchors[topics])
