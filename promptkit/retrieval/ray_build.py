@@ -1,7 +1,7 @@
 """Embed an index's prompts on a Ray cluster with Ray Data (`promptkit index build --ray`).
 
-The driver sorts the prompts by length (as `Embedder.encode` does) and cuts them into chunks of
-`EmbedSettings.chunk` prompts, one Ray Data row a chunk. `map_batches` hands the chunks to a pool of
+The driver sorts the prompts by length (as `Embedder.encode` does) and cuts them into chunks of whole
+batches (`chunk_size`: at least 4 a worker, at most `EmbedSettings.chunk` prompts), one Ray Data row a chunk. `map_batches` hands the chunks to a pool of
 actors (`_EmbedChunks`: the embedder is loaded once per actor through `get_embedder`, whatever
 embedder was asked for), one actor per GPU when the cluster reports GPUs, else one per CPU. The
 vectors come back tagged with their chunk number and are put back in input order, so the index
@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -77,8 +78,56 @@ def probe_address(address: str, timeout: float | None = None) -> None:
     except OSError as exc:
         reason = exc.strerror or first_line(exc, 80)
         raise InputError(f"Ray cluster at {address} is unreachable ({reason}); {fix}") from None
-    if len(reply) < 4 or reply[3] != 0x04:
-        raise InputError(f"{address} answers but is not a Ray cluster (no gRPC server there); pass the Ray head node's address (port 6379 by default)")
+    not_ray = "" if len(reply) >= 4 and reply[3] == 0x04 else "no gRPC server there"
+    if not not_ray and "://" not in address:  # ray://: a Ray Client server, which has no GCS service to ask
+        not_ray = _ask_gcs(address, timeout)
+    if not_ray:
+        raise InputError(f"{address} answers but is not a Ray cluster ({not_ray}); pass the Ray head node's address (port 6379 by default)")
+
+
+def _ask_gcs(address: str, timeout: float) -> str:
+    """'' when the Ray head's GCS at `address` gives its cluster id within `timeout` seconds, else why not.
+
+    Ray's own client (as `ray health-check` uses it): another gRPC server, or a proxy, answers it at once
+    with an error, where `ray.init` would retry for minutes. Its C++ side logs the failure to stderr, so
+    stderr is muted for the call."""
+    try:
+        from ray._raylet import GcsClient
+    except ImportError:  # a Ray without it: the HTTP/2 answer has to do
+        return ""
+    outcome: dict[str, str] = {}
+
+    def ask() -> None:
+        try:
+            outcome["id"] = str(GcsClient(address=address).cluster_id)
+        except Exception as exc:  # any failure means no usable Ray head there
+            outcome["error"] = first_line(exc, 120)
+
+    with _muted_stderr():
+        thread = threading.Thread(target=ask, daemon=True)
+        thread.start()
+        thread.join(timeout)
+    if thread.is_alive():
+        return f"no answer from Ray within {timeout:g} s"
+    return outcome.get("error", "")
+
+
+@contextlib.contextmanager
+def _muted_stderr():
+    """File descriptor 2 pointed at the null device (C++ libraries write there directly)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 @contextlib.contextmanager
@@ -135,11 +184,11 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
     manifest's engine entry: {"name": "ray", "address", "workers", "gpus_per_worker"}."""
     texts = list(texts)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    step = settings.chunk
-    chunks = [order[start:start + step] for start in range(0, len(order), step)]
     with ray_session(address) as (ray, connected), _quiet_ray_data():
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
+        step = chunk_size(len(texts), max(1, gpus or int(resources.get("CPU", 1))), settings)
+        chunks = [order[start:start + step] for start in range(0, len(order), step)]
         workers = max(1, min(len(chunks), gpus or int(resources.get("CPU", 1))))
         engine = {"name": "ray", "address": connected, "workers": workers, "gpus_per_worker": 1 if gpus else 0}
         context = ray.data.DataContext.get_current()
@@ -167,6 +216,13 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
         except Exception as exc:
             raise _one_line(exc) from None
     return (out if out is not None else np.zeros((0, 0), dtype=np.float32)), engine
+
+
+def chunk_size(count: int, workers: int, settings: EmbedSettings) -> int:
+    """Prompts per Ray Data row: at least 4 rows a worker (balanced work), whole batches, at most `settings.chunk`."""
+    per_row = -(-count // (4 * workers))
+    per_row = -(-per_row // settings.batch_size) * settings.batch_size
+    return max(settings.batch_size, min(settings.chunk, per_row))
 
 
 def _one_line(exc: BaseException) -> PromptkitError:
