@@ -105,6 +105,18 @@ def test_cli_ray_build(local_ray, prompts_file, tiny_embedder):
     probe_address(local_ray.get_runtime_context().gcs_address)  # a live Ray head passes the probe
 
 
+def test_plan_asks_for_a_gpu_per_worker_only_where_the_cluster_has_gpus():
+    from promptkit.retrieval.embedding import EmbedSettings
+    from promptkit.retrieval.ray_build import plan
+
+    settings = EmbedSettings()
+    assert plan(1_000_000, {"CPU": 64.0, "GPU": 4.0}, settings) == (2048, 4, {"num_gpus": 1})
+    assert plan(1_000_000, {"CPU": 64.0}, settings) == (2048, 64, {"num_cpus": 1})
+    step, workers, _ = plan(4000, {"CPU": 2.0}, settings)  # small builds: 4+ rows a worker, whole batches
+    assert step % settings.batch_size == 0 and -(-4000 // step) >= 8 and workers == 2
+    assert plan(10, {"CPU": 8.0}, settings) == (settings.batch_size, 1, {"num_cpus": 1})
+
+
 def test_ray_missing_is_one_line_naming_the_extra(monkeypatch, tmp_path):
     for module in ("ray", "ray.data"):
         monkeypatch.setitem(sys.modules, module, None)  # `import ray` raises ImportError

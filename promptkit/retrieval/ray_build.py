@@ -1,7 +1,7 @@
 """Embed an index's prompts on a Ray cluster with Ray Data (`promptkit index build --ray`).
 
 The driver sorts the prompts by length (as `Embedder.encode` does) and cuts them into chunks of whole
-batches (`chunk_size`: at least 4 a worker, at most `EmbedSettings.chunk` prompts), one Ray Data row a chunk. `map_batches` hands the chunks to a pool of
+batches (`plan`: at least 4 a worker, at most `EmbedSettings.chunk` prompts), one Ray Data row a chunk. `map_batches` hands the chunks to a pool of
 actors (`_EmbedChunks`: the embedder is loaded once per actor through `get_embedder`, whatever
 embedder was asked for), one actor per GPU when the cluster reports GPUs, else one per CPU. The
 vectors come back tagged with their chunk number and are put back in input order, so the index
@@ -144,7 +144,8 @@ def ray_session(address: str | None):
     if target and target.strip().lower() not in _NAMED_ADDRESSES:
         probe_address(target)
     try:
-        ray.init(address=target, logging_level=logging.ERROR, log_to_driver=False)
+        with _quiet_core():
+            ray.init(address=target, logging_level=logging.ERROR, log_to_driver=False)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise InputError(f"could not connect to Ray at {target or 'a new local instance'} ({first_line(exc, 160)}); "
                          "start one with `ray start --head` or pass its address with --ray-address") from None
@@ -152,6 +153,23 @@ def ray_session(address: str | None):
         yield ray, ray.get_runtime_context().gcs_address
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def _quiet_core():
+    """Ray's C++ core logs to the driver's stderr (in Ray 2.5x, an error line for every Ray Data actor pool:
+    ray-project/ray#53727); the library never prints, so the driver starts with fatal messages only,
+    unless RAY_BACKEND_LOG_LEVEL is set (a local instance started here inherits it). The level is read
+    once, when the driver connects (the line saying so is muted)."""
+    if "RAY_BACKEND_LOG_LEVEL" in os.environ:
+        yield
+        return
+    os.environ["RAY_BACKEND_LOG_LEVEL"] = "fatal"
+    try:
+        with _muted_stderr():
+            yield
+    finally:
+        os.environ.pop("RAY_BACKEND_LOG_LEVEL", None)
 
 
 @contextlib.contextmanager
@@ -185,12 +203,9 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
     texts = list(texts)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with ray_session(address) as (ray, connected), _quiet_ray_data():
-        resources = ray.cluster_resources()
-        gpus = int(resources.get("GPU", 0))
-        step = chunk_size(len(texts), max(1, gpus or int(resources.get("CPU", 1))), settings)
+        step, workers, per_worker = plan(len(texts), ray.cluster_resources(), settings)
         chunks = [order[start:start + step] for start in range(0, len(order), step)]
-        workers = max(1, min(len(chunks), gpus or int(resources.get("CPU", 1))))
-        engine = {"name": "ray", "address": connected, "workers": workers, "gpus_per_worker": 1 if gpus else 0}
+        engine = {"name": "ray", "address": connected, "workers": workers, "gpus_per_worker": per_worker.get("num_gpus", 0)}
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
@@ -198,7 +213,7 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             _EmbedChunks, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), batch_format="numpy",
             fn_constructor_kwargs={"embedder": embedder, "settings": dataclasses.replace(settings, processes=1)},
-            **({"num_gpus": 1} if gpus else {"num_cpus": 1}),
+            **per_worker,
         )
         del items
         out: np.ndarray | None = None
@@ -218,11 +233,17 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
     return (out if out is not None else np.zeros((0, 0), dtype=np.float32)), engine
 
 
-def chunk_size(count: int, workers: int, settings: EmbedSettings) -> int:
-    """Prompts per Ray Data row: at least 4 rows a worker (balanced work), whole batches, at most `settings.chunk`."""
-    per_row = -(-count // (4 * workers))
+def plan(count: int, resources: dict, settings: EmbedSettings) -> tuple[int, int, dict]:
+    """(prompts per Ray Data row, actors, each actor's resources) for `count` prompts on a cluster with
+    `resources` (`ray.cluster_resources()`): an actor per GPU when there are GPUs, else one per CPU;
+    rows of whole batches, at least 4 rows an actor (balanced work), at most `settings.chunk` prompts."""
+    gpus, cpus = int(resources.get("GPU", 0)), max(1, int(resources.get("CPU", 1)))
+    slots = gpus or cpus
+    per_row = -(-count // (4 * slots))
     per_row = -(-per_row // settings.batch_size) * settings.batch_size
-    return max(settings.batch_size, min(settings.chunk, per_row))
+    step = max(settings.batch_size, min(settings.chunk, per_row))
+    workers = max(1, min(-(-count // step), slots))
+    return step, workers, {"num_gpus": 1} if gpus else {"num_cpus": 1}
 
 
 def _one_line(exc: BaseException) -> PromptkitError:
