@@ -136,11 +136,6 @@ def echo_json(data) -> None:
     typer.echo(printable(json.dumps(data, ensure_ascii=False)))  # json escapes C0 controls, not DEL or C1
 
 
-def random_weights_note(console, random_weights: bool) -> None:
-    if random_weights:
-        console.print(random_weights_text())
-
-
 def random_weights_text():
     from rich.text import Text
 
