@@ -148,3 +148,23 @@ def test_info_shows_the_data_folder_and_whether_the_render_model_is_cached(tmp_p
         (folder / "snapshots" / ("0" * 40) / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / "snapshots" / ("0" * 40) / name).write_text("{}")
     assert "in the local Hugging Face cache" in runner.invoke(app, ["info"], env={"COLUMNS": "200"}).stdout
+
+
+def test_colour_follows_what_the_terminal_supports(monkeypatch):
+    """Consoles use rich's detection: 256 colours where TERM says so (tmux, screen), true colour only with COLORTERM."""
+    from promptkit.cli.common import print_preview, stdout_console
+
+    image = Image.new("RGB", (8, 8), (201, 31, 77))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.setenv("TERM", "screen-256color")
+    eight_bit = stdout_console()
+    eight_bit.file = StringIO()
+    print_preview(eight_bit, image)
+    assert "\x1b[38;5;" in eight_bit.file.getvalue() and "\x1b[38;2;" not in eight_bit.file.getvalue()
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    true_colour = stdout_console()
+    true_colour.file = StringIO()
+    print_preview(true_colour, image)
+    assert "\x1b[38;2;201;31;77;" in true_colour.file.getvalue()
