@@ -173,15 +173,22 @@ def _quiet_core():
 
 
 @contextlib.contextmanager
-def _quiet_ray_data():
-    """Ray Data logs each execution's start, end and settings to stderr: errors only while we run."""
+def _quiet_ray_data(ray):
+    """Ray Data logs each execution's start, end and settings and draws progress bars on stderr: off while
+    we run (our progress goes through the build's callback), as they were afterwards."""
     logger = logging.getLogger("ray.data")
     level = logger.level
+    context = ray.data.DataContext.get_current()
+    flags = {key: getattr(context, key) for key in ("enable_progress_bars", "print_on_execution_start") if hasattr(context, key)}
     logger.setLevel(logging.ERROR)
+    for key in flags:
+        setattr(context, key, False)
     try:
         yield
     finally:
         logger.setLevel(level)
+        for key, value in flags.items():
+            setattr(context, key, value)
 
 
 class _EmbedChunks:
@@ -202,13 +209,10 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
     manifest's engine entry: {"name": "ray", "address", "workers", "gpus_per_worker"}."""
     texts = list(texts)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    with ray_session(address) as (ray, connected), _quiet_ray_data():
+    with ray_session(address) as (ray, connected), _quiet_ray_data(ray):
         step, workers, per_worker = plan(len(texts), ray.cluster_resources(), settings)
         chunks = [order[start:start + step] for start in range(0, len(order), step)]
         engine = {"name": "ray", "address": connected, "workers": workers, "gpus_per_worker": per_worker.get("num_gpus", 0)}
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
         items = [{"chunk": k, "texts": [texts[i] for i in ids]} for k, ids in enumerate(chunks)]
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             _EmbedChunks, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), batch_format="numpy",
