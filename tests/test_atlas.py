@@ -36,6 +36,13 @@ def test_c_tf_idf_prefers_what_is_frequent_in_a_topic_and_rare_elsewhere():
     assert weights[0, 0] < weights[0, 1]
 
 
+def test_labels_are_short_and_never_repeat():
+    from promptkit.topicmap.labels import labels_for
+
+    found = labels_for([["fox", "red", "snow", "winter"], ["fox", "red", "snow", "forest"], ["fox", "red", "snow"], [], ["castles", "castle"]])
+    assert found == ["fox · red · snow", "fox · red · forest", "fox · red · snow (3)", "topic (4)", "castles"]
+
+
 def test_distinctive_modifiers_leave_out_what_every_topic_uses():
     from promptkit.topicmap.labels import topic_modifiers
 
@@ -74,6 +81,7 @@ def test_topics_cover_every_prompt_and_are_stored_beside_the_index(use_index):
         assert set(topic.label.split(" · ")) & subjects, topic.label  # the subjects, not the modifiers every prompt has
         assert "highly" not in topic.label and "detailed" not in topic.label
         assert all(count >= 2 for _, count in topic.modifiers)
+    assert len({t.label for t in found}) == len(found)
     with pytest.raises(dataclasses.FrozenInstanceError):
         found.topics[0].label = "x"
     assert (use_index / TOPICS_FILE).is_file()

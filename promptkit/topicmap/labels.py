@@ -69,15 +69,26 @@ def topic_words(prompts: list[str], labels: np.ndarray, k: int, top: int = 8) ->
     return words
 
 
-def label(words: list[str], topic: int) -> str:
-    """A short label from the first distinctive words: 'castle · clouds · sky'."""
+def _distinct(words: list[str]) -> list[str]:
     chosen: list[str] = []
     for word in words:
         if not any(word in other or other in word for other in chosen):
             chosen.append(word)
-        if len(chosen) == LABEL_WORDS:
-            break
-    return " · ".join(chosen) if chosen else f"topic {topic + 1}"
+    return chosen
+
+
+def labels_for(words: list[list[str]]) -> list[str]:
+    """A short label a topic from its first distinctive words ('castle · clouds · sky'), no two alike:
+    a topic whose label an earlier (larger) topic has takes its later words instead."""
+    taken: set[str] = set()
+    result = []
+    for topic, candidates in enumerate(words):
+        distinct = _distinct(candidates)
+        options = [" · ".join(distinct[:LABEL_WORDS])] + [" · ".join(distinct[:LABEL_WORDS - 1] + [w]) for w in distinct[LABEL_WORDS:]]
+        text = next((o for o in options if o and o not in taken), None) or (options[0] or "topic") + f" ({topic + 1})"
+        taken.add(text)
+        result.append(text)
+    return result
 
 
 def topic_modifiers(vocab: list[str], modifier_ids: np.ndarray, modifier_offsets: np.ndarray, labels: np.ndarray, k: int,

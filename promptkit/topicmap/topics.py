@@ -21,7 +21,7 @@ from .vectors import reduced
 
 MIN_PROMPTS = 50
 SEED = 0
-METHOD = 2  # bumped when topics are computed differently: stored ones made before are computed anew
+METHOD = 3  # bumped when topics are computed differently: stored ones made before are computed anew
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,8 @@ def compute_topics(index: Index, k: int | None = None, vectors: Callable[[], np.
     modifiers = labels.topic_modifiers(index.vocab, index.modifier_ids, index.modifier_offsets, found.labels, count)
     chosen = labels.examples(index.prompt, vectors, found.labels, found.centres, hidden_rows(index))
     sizes = np.bincount(found.labels, minlength=count)
-    described = tuple(Topic(t, labels.label(words[t], t), int(sizes[t]), tuple(words[t]), tuple(modifiers[t]), tuple(chosen[t]))
-                      for t in range(count))
+    names = labels.labels_for(words)
+    described = tuple(Topic(t, names[t], int(sizes[t]), tuple(words[t]), tuple(modifiers[t]), tuple(chosen[t])) for t in range(count))
     return Topics(index.name, index.size, described, found.labels, found.k_from_data, found.scores,
                   time.perf_counter() - started, cached=False)
 
