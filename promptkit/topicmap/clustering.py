@@ -4,7 +4,7 @@ k is chosen from the data when not given: candidate values between `K_MIN` and `
 small indexes, about one topic per 25 prompts at most) are each fitted on a seeded sample and
 scored by silhouette (cosine, on a smaller sample). Sentence embeddings of prompts give flat
 silhouette curves (0.09-0.11 from 6 to 40 topics on 9.5k DiffusionDB prompts), so the most topics
-scoring within `TOLERANCE` of the best win: an atlas is for browsing, and near-ties favour finer
+scoring at least `TOLERANCE` (85%) of the best win: an atlas is for browsing, and near-ties favour finer
 topics. The chosen k is then fitted on every prompt, so topics cover the whole index.
 """
 
@@ -21,7 +21,7 @@ PROMPTS_PER_TOPIC = 25  # the fewest prompts a topic averages when k is chosen f
 CHOOSE_ROWS = 20_000  # rows each candidate k is fitted on
 SILHOUETTE_ROWS = 3_000  # rows the silhouette is measured on
 MAX_K = 200
-TOLERANCE = 0.9  # candidates scoring at least this share of the best silhouette are near-ties
+TOLERANCE = 0.85  # candidates scoring at least this share of the best silhouette are near-ties
 
 
 @dataclass(frozen=True)

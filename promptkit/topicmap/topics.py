@@ -21,7 +21,7 @@ from .vectors import reduced
 
 MIN_PROMPTS = 50
 SEED = 0
-METHOD = 3  # bumped when topics are computed differently: stored ones made before are computed anew
+METHOD = 4  # bumped when topics are computed differently: stored ones made before are computed anew
 
 
 @dataclass(frozen=True)
