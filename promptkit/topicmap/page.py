@@ -27,7 +27,7 @@ from . import stored
 from .picture import draw_map
 from .projection import MAX_POINTS, Layout, layout, sample_rows
 from .topics import SEED, Topics, hidden_rows, load_topics, require_prompts
-from .vectors import reduced
+from .vectors import one_thread, reduced
 
 MARKER = '<meta name="generator" content="promptkit atlas">'
 SOFTWARE = "promptkit atlas"
@@ -91,10 +91,11 @@ def _layout(index: Index, found: Topics, max_points: int, vectors: Callable[[], 
     kept = stored.read_stored(index.path, stored.LAYOUT_FILE, stamp)
     if kept is not None and kept[0].get("key") == key and {"rows", "xy"} <= set(kept[1]):
         return Layout(kept[1]["rows"].astype(np.int64), kept[1]["xy"].astype(np.float32))
-    reduced_vectors = vectors()
-    labels = found.assignments
-    centres = np.stack([reduced_vectors[labels == t].mean(axis=0) for t in range(len(found))])
-    made = layout(reduced_vectors, labels, centres, sample_rows(index.size, hidden_rows(index), max_points, SEED), SEED)
+    with one_thread():
+        reduced_vectors = vectors()
+        labels = found.assignments
+        centres = np.stack([reduced_vectors[labels == t].mean(axis=0) for t in range(len(found))])
+        made = layout(reduced_vectors, labels, centres, sample_rows(index.size, hidden_rows(index), max_points, SEED), SEED)
     stored.write_stored(index.path, stored.LAYOUT_FILE, stamp, {"key": key}, {"rows": made.rows.astype(np.int32), "xy": made.xy})
     return made
 

@@ -17,7 +17,7 @@ from ..core.errors import InputError
 from ..core.text import split_prompt
 from ..retrieval.index import Index, get_index
 from . import clustering, labels, stored
-from .vectors import reduced
+from .vectors import one_thread, reduced
 
 MIN_PROMPTS = 50
 SEED = 0
@@ -132,7 +132,8 @@ def load_topics(index: Index, k: int | None = None, vectors: Callable[[], np.nda
         result = _from_stored(index, *found)
         if result is not None and (k is None or found[0].get("k_requested") == k):
             return result
-    result = compute_topics(index, k, vectors)
+    with one_thread():
+        result = compute_topics(index, k, vectors)
     header = dict(result.header(), k_requested=k, method=METHOD)
     stored.write_stored(index.path, stored.TOPICS_FILE, stamp, header, {"assignments": result.assignments.astype(np.int16)})
     return result

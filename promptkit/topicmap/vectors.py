@@ -29,3 +29,11 @@ def reduced(embeddings: np.ndarray, seed: int = 0) -> np.ndarray:
     for start in range(0, n, CHUNK):
         out[start:start + CHUNK] = pca.transform(np.asarray(embeddings[start:start + CHUNK], dtype=np.float32))
     return out
+
+
+def one_thread():
+    """BLAS and OpenMP on one thread for the block: at these sizes a second thread only waits, and on
+    a busy machine its spin-waits made k-means and PCA 10-20x slower (BENCHMARKS.md, "Atlas")."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
