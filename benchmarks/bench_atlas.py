@@ -131,7 +131,7 @@ def compare_layouts(vectors: np.ndarray, count: int, seed: int = 0) -> list[tupl
     def tsne():
         from openTSNE import TSNE
 
-        return np.asarray(TSNE(n_jobs=2, random_state=seed).fit(points))
+        return np.asarray(TSNE(n_jobs=1, random_state=seed).fit(points))
 
     def umap_layout():
         import umap

@@ -34,6 +34,7 @@ def reduced(embeddings: np.ndarray, seed: int = 0) -> np.ndarray:
 def one_thread():
     """BLAS and OpenMP on one thread for the block: at these sizes a second thread only waits, and on
     a busy machine its spin-waits made k-means and PCA 10-20x slower (BENCHMARKS.md, "Atlas")."""
+    import sklearn.cluster  # noqa: F401 - loads scikit-learn's OpenMP runtime: threadpoolctl limits only loaded ones
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
