@@ -83,27 +83,30 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def encode_baseline(sample: list[str], repeats: int = 2) -> tuple[float, float]:
-    """rows/s of plain SentenceTransformer.encode (defaults) and of promptkit's fast path, alternated."""
+def embedder_rates(sample: list[str], repeats: int = 2) -> dict[str, float]:
+    """rows/s of plain SentenceTransformer.encode (defaults), promptkit's MiniLM fast path and the static
+    embedder on the same rows, alternated so that load from other processes hits them alike. The
+    promptkit paths include the cleaning and de-duplication an index build does."""
     from sentence_transformers import SentenceTransformer
 
     from promptkit.core.datasets import PromptRecord, clean_prompts
-    from promptkit.retrieval.embedding import Embedder, EmbedSettings, packaged_model_path
+    from promptkit.retrieval.embedding import Embedder, EmbedSettings, get_embedder, packaged_model_path
 
     plain = SentenceTransformer(str(packaged_model_path()), device="cpu")
-    fast = Embedder.load(None, EmbedSettings())
-    plain.encode(sample[:64])
-    fast.encode(sample[:64])
-    plain_s = fast_s = 0.0
+    paths = {"plain": plain.encode, "minilm-fast": Embedder.load(None, EmbedSettings()).encode,
+             "static": get_embedder("static-minilm").encode}
+    seconds = dict.fromkeys(paths, 0.0)
+    for encode in paths.values():
+        encode(sample[:64])
     for _ in range(repeats):
-        plain_s += timed(lambda: plain.encode(sample))
-        # The fast path includes the cleaning and de-duplication an index build does.
-        fast_s += timed(lambda: fast.encode(clean_prompts(PromptRecord(p) for p in sample)[0]))
-    return repeats * len(sample) / plain_s, repeats * len(sample) / fast_s
+        for name, encode in paths.items():
+            rows = sample if name == "plain" else None
+            seconds[name] += timed(lambda e=encode, r=rows: e(r if r is not None else clean_prompts(PromptRecord(p) for p in sample)[0]))
+    return {name: repeats * len(sample) / s for name, s in seconds.items()}
 
 
-def agreement(index, queries: list[str], corpus: list[str]) -> float:
-    """Mean share of the exact float32 top 10 (plain encode) that the index's top 10 holds."""
+def agreement(index, queries: list[str], corpus: list[str], ks: tuple[int, ...] = (5, 10)) -> dict[int, float]:
+    """Mean share of the exact float32 top k (plain MiniLM encode) that the index's top k holds, per k."""
     from sentence_transformers import SentenceTransformer
 
     from promptkit.retrieval.embedding import packaged_model_path
@@ -112,16 +115,17 @@ def agreement(index, queries: list[str], corpus: list[str]) -> float:
     exact_corpus = plain.encode(corpus, normalize_embeddings=True, convert_to_numpy=True)
     exact_queries = plain.encode(queries, normalize_embeddings=True, convert_to_numpy=True)
     position = {p: i for i, p in enumerate(corpus)}
-    overlap = []
+    overlap: dict[int, list[float]] = {k: [] for k in ks}
     for query, q in zip(queries, exact_queries):
-        exact = set(np.argsort(-(exact_corpus @ q))[:10].tolist())
-        ids, _ = index.nearest(index.embed_query(query), 10)
-        found = {position[index.prompt(int(i))] for i in ids}
-        overlap.append(len(found & exact) / 10)
-    return float(np.mean(overlap))
+        exact = np.argsort(-(exact_corpus @ q))[:max(ks)].tolist()
+        ids, _ = index.nearest(index.embed_query(query), max(ks))
+        found = [position[index.prompt(int(i))] for i in ids]
+        for k in ks:
+            overlap[k].append(len(set(found[:k]) & set(exact[:k])) / k)
+    return {k: float(np.mean(v)) for k, v in overlap.items()}
 
 
-def measure(name: str, rows: list[str], queries: list[str]) -> dict:
+def measure(name: str, rows: list[str], queries: list[str], embedder: str | None = None) -> dict:
     from promptkit.modifiers.lexicon import get_lexicon
     from promptkit.retrieval.index import Index
     from promptkit.retrieval.suggest import Suggester
@@ -129,7 +133,7 @@ def measure(name: str, rows: list[str], queries: list[str]) -> dict:
     folder = Path(os.environ["PROMPTKIT_DATA_DIR"])
     source = folder / f"{name}.txt"
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = Index.build(source, name, force=True)
+    result = Index.build(source, name, force=True, embedder=embedder)
     build_s = result.seconds
     path = result.index.path
     disk = sum(f.stat().st_size for f in path.iterdir())
@@ -274,7 +278,8 @@ def query_path(base: list[str], corpus_n: int = 3000, held_n: int = 300) -> list
     source = Path(os.environ["PROMPTKIT_DATA_DIR"]) / "query-path.txt"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text("\n".join(corpus) + "\n", encoding="utf-8")
-    index = Index.build(source, "query-path", force=True).index
+    index = Index.build(source, "query-path", force=True, embedder="all-MiniLM-L6-v2").index
+    Index.build(source, "query-path-static", force=True)
     built = get_embedder("all-MiniLM-L6-v2", EmbedSettings()).encode(held)
     built /= np.linalg.norm(built, axis=1, keepdims=True)
     fast = np.stack([packaged_minilm().encode(p) for p in held])
@@ -283,11 +288,12 @@ def query_path(base: list[str], corpus_n: int = 3000, held_n: int = 300) -> list
     lines = [f"numpy query vs bf16 build path, {held_n} held-out prompts over a {index.size:,}-prompt index: cosine min {cos.min():.4f}, "
              f"mean {cos.mean():.4f}; top-5 overlap {np.mean(overlap):.3f}"]
     cli = shutil.which("promptkit") or str(Path(sys.executable).with_name("promptkit"))
-    for command in ("search", "suggest"):
-        for _ in range(2):  # the second run is reported: page cache warm
-            run = subprocess.run(["/usr/bin/time", "-f", "%e s %M KB", cli, command, "a castle on a hill", "--index", "query-path", "--json"],
-                                 capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
-        lines.append(f"cold `promptkit {command}` with the index: {run.stderr.strip().splitlines()[-1]}")
+    for name in ("query-path", "query-path-static"):
+        for command in ("search", "suggest"):
+            for _ in range(2):  # the second run is reported: page cache warm
+                run = subprocess.run(["/usr/bin/time", "-f", "%e s %M KB", cli, command, "a castle on a hill", "--index", name, "--json"],
+                                     capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+            lines.append(f"cold `promptkit {command}` with the {Index.load(name).embedder} index: {run.stderr.strip().splitlines()[-1]}")
     return lines
 
 
@@ -307,6 +313,7 @@ def main() -> None:
     parser.add_argument("--query-path", action="store_true")
     parser.add_argument("--ray", action="store_true", help="Ray builds on a local instance beside single-process builds (needs promptkit[ray])")
     parser.add_argument("--ray-rows", type=int, nargs="+", default=[20_000, 60_000], help="rows of each --ray build pair")
+    parser.add_argument("--embedder", default=None, help="embedder of the measured builds (default: the index default, static-minilm)")
     args = parser.parse_args()
 
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
@@ -332,16 +339,23 @@ def main() -> None:
     queries = [r.short for r in read_prompts(args.data / "podvodka-pairs" / "pairs.jsonl") if r.short and is_heldout(r, 10)]
     print(f"# {len(base):,} base prompts; torch threads {torch.get_num_threads()}; load average {load_before:.1f}", file=sys.stderr)
 
-    sample = scaled(base, args.baseline_sample, seed=1, repeat_share=args.repeat_share)
-    plain_rate, fast_rate = encode_baseline(sample)
-    print(f"# encode sample: plain {plain_rate:.0f} rows/s, fast path {fast_rate:.0f} rows/s", file=sys.stderr)
+    report_builds(args, base, queries)
+    print(f"Torch threads {torch.get_num_threads()}; load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}.")
 
-    lines = ["| rows | distinct prompts | build rows/s | vs plain encode | disk | vectors in memory | load | search p50 / p95 | suggest p50 / p95 |",
+
+def report_builds(args, base: list[str], queries: list[str]) -> None:
+    """Per-embedder encode rates against plain encode, the index table, and agreement with exact MiniLM search."""
+    sample = scaled(base, args.baseline_sample, seed=1, repeat_share=args.repeat_share)
+    rates = embedder_rates(sample)
+    plain_rate = rates["plain"]
+    print(f"# encode sample: {rates}", file=sys.stderr)
+    lines = [f"Index builds with embedder {args.embedder or 'static-minilm (default)'}:", "",
+             "| rows | distinct prompts | build rows/s | vs plain encode | disk | vectors in memory | load | search p50 / p95 | suggest p50 / p95 |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     agree = None
     for n in args.sizes:
         rows = scaled(base, n, seed=n, repeat_share=args.repeat_share)
-        m = measure(f"bench-{n}", rows, queries[: args.queries])
+        m = measure(f"bench-{n}", rows, queries[: args.queries], args.embedder)
         print(f"# {n}: {m['rows_per_s']:.0f} rows/s", file=sys.stderr)
         if agree is None:
             index = m["index"]
@@ -359,11 +373,14 @@ def main() -> None:
             f"{v['vectors_mb']:.0f} MB | {v['load_s']:.2f} s | {v['search'][0]:.1f} / {v['search'][1]:.1f} ms | - |"
         )
     print("\n".join(lines))
-    print(f"\nPlain `SentenceTransformer.encode` (defaults: float32, 256 tokens, batch 32) on a {len(sample):,}-row sample: "
-          f"{plain_rate:.0f} rows/s; promptkit's fast path (de-duplication, bf16, 77 tokens, batch 128) on the same rows: "
-          f"{fast_rate:.0f} rows/s ({fast_rate / plain_rate:.2f}x).")
-    print(f"Top-10 agreement with exact float32 search ({args.sizes[0]:,} rows, {args.agreement_queries} held-out podvodka queries): {agree:.1%}.")
-    print(f"Torch threads {torch.get_num_threads()}; load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}.")
+    print(f"\nEncode rate on a {len(sample):,}-row sample (same rows, alternated; promptkit paths include cleaning and de-duplication):\n")
+    print("| embedder | rows/s | vs plain encode |\n|---|---:|---:|")
+    for name, label in (("plain", "plain `SentenceTransformer.encode` (float32, 256 tokens, batch 32)"),
+                        ("minilm-fast", "all-MiniLM-L6-v2, promptkit fast path (bf16, 77 tokens, batch 128)"),
+                        ("static", "static-minilm (the default)")):
+        print(f"| {label} | {rates[name]:,.0f} | {rates[name] / plain_rate:.1f}x |")
+    print(f"\nAgreement with exact float32 MiniLM search ({args.sizes[0]:,} rows, {args.agreement_queries} held-out podvodka queries): "
+          f"top-5 {agree[5]:.1%}, top-10 {agree[10]:.1%}.")
 
 
 class PeakRss:

@@ -97,7 +97,7 @@ def built_index(tmp_path_factory, minilm, corpus_file) -> Path:
     old = os.environ.get("PROMPTKIT_DATA_DIR")
     os.environ["PROMPTKIT_DATA_DIR"] = str(data)
     try:
-        Index.build([str(corpus_file)], "synthetic")
+        Index.build([str(corpus_file)], "synthetic", embedder="all-MiniLM-L6-v2")
     finally:
         if old is None:
             os.environ.pop("PROMPTKIT_DATA_DIR", None)

@@ -135,6 +135,16 @@ def test_packaged_embedder_queries_import_no_torch(use_index):
     assert result["heavy"] == [] and "fox" in result["hits"][0] and result["tips"] > 0
 
 
+def test_static_embedder_queries_import_no_torch(corpus_file):
+    Index.build([str(corpus_file)], "synthetic")  # the default embedder: static-minilm
+    assert Index.load("synthetic").embedder == "static-minilm"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", QUERY_SCRIPT], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["heavy"] == [] and "fox" in result["hits"][0] and result["tips"] > 0
+
+
 def test_numpy_query_matches_the_build_path(use_index, minilm):
     from promptkit.retrieval.embedding import EmbedSettings, get_embedder
 

@@ -159,7 +159,7 @@ def test_index_from_another_embedder(tmp_path, use_index, tiny_embedder, minilm)
     assert "\n" not in str(info.value)
     # The same prompts with a different embedder are a different index: rebuilt, not skipped.
     assert not Index.build(source, "tiny").skipped
-    assert get_index("tiny").embedder == "all-MiniLM-L6-v2"
+    assert get_index("tiny").embedder == "static-minilm"  # the default for new indexes
 
 
 def test_missing_embedder_folder_is_one_line(tmp_path):

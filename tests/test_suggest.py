@@ -70,14 +70,19 @@ def test_popularity_discount_demotes_modifiers_every_prompt_has(tmp_path, minilm
     assert discounted[0].modifier == "watercolor"
 
 
-def test_index_with_another_embedder_suggests_without_the_lexicon(tmp_path, tiny_embedder):
+def test_index_with_another_embedder_queries_the_lexicon_with_its_own(tmp_path, tiny_embedder, monkeypatch):
+    from promptkit.retrieval import embedding
+
     source = tmp_path / "p.txt"
     source.write_text("a cat, oil painting, 8k\na dog, watercolor, 8k\na cat on a roof, oil painting\n", encoding="utf-8")
     Index.build(source, "tiny", embedder=str(tiny_embedder))
     suggester = get_suggester("tiny")
-    assert suggester.lexicon is None  # its vectors mean nothing beside a 32-dim embedder: dropped, not mixed
+    asked = []
+    real = embedding.query_vector
+    monkeypatch.setattr(embedding, "query_vector", lambda text, info, where: asked.append(info["name"]) or real(text, info, where))
     out = suggester.suggest("a cat", 3)
-    assert out and all(s.source in ("index", "relevance") for s in out)  # never "lexicon" or "both"
+    # The lexicon's vectors mean nothing beside a 32-dim embedder: the prompt is embedded again for it, never mixed.
+    assert out and suggester.lexicon is not None and asked == ["all-MiniLM-L6-v2"]
 
 
 @pytest.mark.parametrize("args, message", [(("", 5), "prompt is empty"), (("a cat", 0), "k must be between")])

@@ -25,6 +25,7 @@ from . import (
     suggest_cmd,
     topics_cmd,
     train_cmd,
+    train_embedder_cmd,
     train_ranker_cmd,
     train_relevance_cmd,
 )
@@ -43,6 +44,7 @@ USE = {"expand": expand_cmd.expand, "suggest": suggest_cmd.suggest, "search": se
        "topics": topics_cmd.topics, "atlas": atlas_cmd.atlas, "compare": compare_cmd.compare,
        "render": render_cmd.render, "reproduce": reproduce_cmd.reproduce, "info": info_cmd.info}
 BUILD = {"train": train_cmd.train, "train-ranker": train_ranker_cmd.train_ranker, "train-relevance": train_relevance_cmd.train_relevance,
+         "train-embedder": train_embedder_cmd.train_embedder,
          "eval": eval_cmd.evaluate,
          "eval-suggest": eval_suggest_cmd.eval_suggest}
 for _name, _function in USE.items():

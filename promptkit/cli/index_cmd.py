@@ -15,6 +15,8 @@ from .help import PANEL_BUILD, Command, Group
 app = typer.Typer(help="Build and manage prompt search indexes (used by search and suggest).", no_args_is_help=True, cls=Group)
 IndexArg = Annotated[str, typer.Argument(metavar="NAME", help="Index name.")]
 JsonLines = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+IndexEmbedder = Annotated[str | None, typer.Option("--embedder", "-e", metavar="MODEL", show_default="static-minilm, or PROMPTKIT_EMBEDDER",
+                                                   help="static-minilm (shipped, ~40x MiniLM's speed), all-MiniLM-L6-v2, or any sentence-transformers id or folder.")]
 
 
 @app.command("build", cls=Command)
@@ -22,12 +24,12 @@ def build(
     sources: Annotated[list[str], typer.Argument(metavar="SOURCES", help="Prompt datasets: csv/tsv/jsonl/parquet/txt files or hub dataset ids (e.g. Gustavosta/Stable-Diffusion-Prompts).")],
     name: Annotated[str | None, typer.Option("--name", metavar="NAME", show_default="the first source's file name", help="Index name.")] = None,
     column: Annotated[str | None, typer.Option("--column", "-c", metavar="COLUMN", show_default="detected", help="Prompt column.")] = None,
-    embedder: o.Embedder = None,
+    embedder: IndexEmbedder = None,
     keep_nsfw: Annotated[bool, typer.Option("--keep-nsfw", help="Keep prompts matching the sexual/gore blocklist (flagged, hidden from search unless asked).")] = False,
     exclude_heldout: Annotated[float | None, typer.Option("--exclude-heldout", metavar="PERCENT", show_default="none",
                                                           help="Leave out this percent hash bucket (the one eval uses) to keep evaluation honest.")] = None,
-    processes: Annotated[int, typer.Option("--processes", "-p", help="Encode with this many worker processes (sentence-transformers multi-process pool).")] = 1,
-    exact: Annotated[bool, typer.Option("--exact", help="Plain float32 encoding without truncation (slower; the fast path is bf16, 77 tokens).")] = False,
+    processes: Annotated[int, typer.Option("--processes", "-p", help="Encode with this many worker processes (sentence-transformers embedders; the static one needs none).")] = 1,
+    exact: Annotated[bool, typer.Option("--exact", help="Plain float32 encoding without truncation (sentence-transformers embedders; the fast path is bf16, 77 tokens).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the same prompts and embedder were indexed already.")] = False,
     ray: o.Ray = False,
     ray_address: o.RayAddress = None,

@@ -75,7 +75,7 @@ def system_info() -> dict:
             "render_model": {**_setting("PROMPTKIT_RENDER_MODEL", config.default_render_model()),
                              "cache": render_model_status(config.default_render_model())},
             "expand_model": _setting("PROMPTKIT_MODEL", config.default_model()),
-            "embedder": _setting("PROMPTKIT_EMBEDDER", config.default_embedder()),
+            "embedder": _setting("PROMPTKIT_EMBEDDER", config.default_index_embedder()),
             "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False"),
             "hf_token": hf_token_status(),
         },

@@ -103,7 +103,9 @@ def suggestion_methods(index: Index, lexicon: Lexicon, ranker: ModifierRanker, r
         return vectors[prompt]
 
     def run(suggester: Suggester) -> Method:
-        return lambda prompt, k: [s.modifier for s in suggester.suggest(prompt, k, vector=vector(prompt))]
+        # Without an index a suggester embeds for the lexicon, which may use another embedder than the index.
+        shared = suggester.index is not None or index.embedder == lexicon.embedder
+        return lambda prompt, k: [s.modifier for s in suggester.suggest(prompt, k, vector=vector(prompt) if shared else None)]
 
     methods = {name: run(suggester) for name, suggester in suggesters.items()}
     methods["suggest: ranker only"] = ranker_method(ranker)

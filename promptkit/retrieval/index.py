@@ -15,18 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import config
 from ..core.datasets import CleanStats
 from ..core.errors import InputError, SearchIndexError
 from . import ann
 from .building import BuildOutcome, build_index
-from .embedding import EmbedSettings, get_embedder
+from .embedding import query_vector
 from .index_files import read_index_files
 from .results import SearchHit
 from .store import index_path, most_recent_index
 
 MAX_K = 1000
-PACKAGED_MAX_SEQ = 256  # all-MiniLM-L6-v2's own limit (sentence_bert_config.json), used by --exact builds
 
 
 @dataclass(frozen=True)
@@ -143,20 +141,9 @@ class Index:
         return self.search_vector(self.embed_query(query), k, include_nsfw)
 
     def embed_query(self, text: str) -> np.ndarray:
+        """`text` embedded as this index's prompts were (`embedding.query_vector`)."""
         info = self.manifest["embedder"]
-        fast = bool(info.get("fast", True))
-        if info["name"] == config.DEFAULT_EMBEDDER:
-            # The packaged MiniLM in numpy: no torch/transformers import; the same neighbours as the bf16
-            # build path (top-5 overlap 0.99 on held-out prompts, BENCHMARKS.md).
-            from ..core.minilm import MAX_TOKENS, packaged_minilm
-
-            tokens = int(info.get("max_tokens") or MAX_TOKENS) if fast else PACKAGED_MAX_SEQ
-            # packaged_minilm() without an argument: the instance relevance scoring already loaded (lru_cache keys on the call).
-            model = packaged_minilm() if tokens == MAX_TOKENS else packaged_minilm(tokens)
-            vector = model.encode(text).astype(np.float32)
-        else:
-            settings = EmbedSettings(fast=fast, max_tokens=info.get("max_tokens") or 77)
-            vector = get_embedder(info["name"], settings).encode([text])[0]
+        vector = query_vector(text, info, f"index '{self.name}'")
         if vector.shape[0] != self.embeddings.shape[1]:
             raise SearchIndexError(f"embedder '{info['name']}' now gives {vector.shape[0]}-dimensional vectors, the index holds {self.embeddings.shape[1]}; rebuild the index")
         return vector

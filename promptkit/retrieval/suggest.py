@@ -79,8 +79,9 @@ class Suggester:
         self.index = index
         self.ranker = ranker
         self.relevance = relevance
-        # The lexicon's vectors only mean something next to queries from the same embedder.
-        self.lexicon = lexicon if lexicon is not None and (index is None or index.embedder == lexicon.embedder) else None
+        # The lexicon's vectors only mean something next to queries from its own embedder: beside an
+        # index built with another (the static default), the prompt is embedded a second time for it.
+        self.lexicon = lexicon
         self.settings = (settings or SuggestSettings())
         self.blocklist = Blocklist()
 
@@ -90,11 +91,13 @@ class Suggester:
         return "+".join(parts)
 
     def embed(self, prompt: str) -> np.ndarray:
-        if self.index is not None:
-            return self.index.embed_query(prompt)
-        from .embedding import get_embedder
+        """The prompt's vector for the index (else the lexicon)."""
+        return self.index.embed_query(prompt) if self.index is not None else self._lexicon_vector(prompt)
 
-        return get_embedder(self.lexicon.embedder).encode([prompt])[0]
+    def _lexicon_vector(self, prompt: str) -> np.ndarray:
+        from .embedding import query_vector
+
+        return query_vector(prompt, {"name": self.lexicon.embedder}, "the modifier lexicon")
 
     def suggest(self, prompt: str, k: int = 10, vector: np.ndarray | None = None) -> list[Suggestion]:
         prompt = validate_prompt(prompt)
@@ -104,7 +107,10 @@ class Suggester:
         present = already_in_prompt(prompt)
         keep = lambda m: not present(m) and not self.blocklist.matches(m)  # noqa: E731
         index_scores, counts = self._from_index(vector, keep) if self.index is not None else ({}, {})
-        lexicon_scores = self._from_lexicon(vector, keep) if self.lexicon is not None and self.settings.lexicon_weight else {}
+        lexicon_scores = {}
+        if self.lexicon is not None and self.settings.lexicon_weight:
+            own = self.index is None or self.index.embedder == self.lexicon.embedder
+            lexicon_scores = self._from_lexicon(vector if own else self._lexicon_vector(prompt), keep)
         ranker_scores = self._from_ranker(prompt, keep) if self.ranker is not None and self.settings.ranker_weight else {}
         relevance_scores = self._from_relevance(prompt, keep) if self.relevance is not None else {}
         weight = self.settings.lexicon_weight if index_scores else 1.0
