@@ -76,6 +76,8 @@ def test_the_page_draws_points_highlights_a_search_and_logs_no_error(use_index, 
     before = _map_pixels(browser)
     drawn = np.abs(before - BACKGROUND).sum(axis=2) > 60
     assert drawn.sum() > 500  # points (and labels) were drawn in the plot area
+    rows, columns = np.nonzero(drawn)
+    assert np.ptp(columns) > 0.5 * drawn.shape[1] and np.ptp(rows) > 0.5 * drawn.shape[0]  # across the window, not in a corner
     assert not (np.abs(before - HIGHLIGHT).sum(axis=2) < 40).any()
 
     browser.find_element(By.ID, "search").send_keys("lighthouse")
