@@ -84,6 +84,8 @@ def test_topics_cover_every_prompt_and_are_stored_beside_the_index(use_index):
     assert len({t.label for t in found}) == len(found)
     with pytest.raises(dataclasses.FrozenInstanceError):
         found.topics[0].label = "x"
+    with pytest.raises(ValueError):
+        found.assignments[0] = 1
     assert (use_index / TOPICS_FILE).is_file()
     again = promptkit.topics("synthetic")
     assert again.cached and [t.to_dict() for t in again] == [t.to_dict() for t in found]

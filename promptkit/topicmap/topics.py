@@ -58,6 +58,9 @@ class Topics:
     seconds: float  # time the computation took (when it was made)
     cached: bool  # True: read back from the index folder
 
+    def __post_init__(self) -> None:
+        self.assignments.setflags(write=False)  # frozen all the way down
+
     def __len__(self) -> int:
         return len(self.topics)
 
