@@ -117,6 +117,7 @@ def test_build_writes_a_loadable_model_and_guards_the_folder(tmp_path, monkeypat
     assert meta["dims"] == 16 and meta["texts"] == len(texts)
     loaded = StaticEmbedder.load(tmp_path / "out")
     assert loaded.encode(["a cat"]).shape == (1, 16) and loaded.table.dtype == np.int8
+    assert len(loaded.table) < 200 and np.all(np.linalg.norm(loaded.encode(texts), axis=1) > 0.99)  # only the pieces the texts use
     training.build_static_embedder(tmp_path, tmp_path / "out", training.EmbedderTraining(dims=16, epochs=1))  # its own folder: replaced
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
