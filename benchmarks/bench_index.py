@@ -7,10 +7,13 @@ scaled up with seeded perturbations (modifiers shuffled, dropped, borrowed from 
 and a share of exact repeats (`--repeat-share`, default 0.2: DiffusionDB's 2M rows hold ~1.5M
 distinct prompts). Reported per size: build throughput (input rows/s, cleaning and writing
 included), size on disk and of the vectors in memory, load time (open + first search), warm
-search and suggest latency p50/p95. In the same run, on the same sample of rows, a plain
-`SentenceTransformer.encode` with default settings is timed (rows/s) as the baseline, alternating
-with the fast path so that load from other processes hits both alike. Top-10 agreement compares
-the index's neighbours with exact float32 search over plain float32 embeddings.
+search and suggest latency p50/p95; builds use `--embedder` (default: the index default,
+static-minilm). In the same run, on the same sample of rows, each embedder's encode rate is timed
+(rows/s), alternating so that load from other processes hits them alike: plain
+`SentenceTransformer.encode` with MiniLM and default settings (the baseline every ratio divides
+by), promptkit's MiniLM fast path (bf16, 77 tokens) and the static embedder. Top-5 and top-10
+agreement compare the first size's index neighbours with exact float32 search over plain float32
+MiniLM embeddings, on held-out podvodka short prompts.
 `--vectors-1m` times load and search on 1M random unit vectors written by the index writer,
 since embedding 1M prompts on 2 busy cores takes hours (its build time is extrapolated).
 `--ann N [N ...]` writes N synthetic unit vectors through the index writer (which adds the usearch

@@ -78,7 +78,8 @@ def build_lexicon(
     sources.check()
     # The corpus goes through the ordinary index builder (cleaning, fast embedding, build cache);
     # the index it leaves (`corpus_index`) also serves `promptkit search` and the evaluation.
-    built = Index.build([str(p) for p in sources.prompt_files], corpus_index, embedder=embedder,
+    # MiniLM unless told otherwise (not the index default, static-minilm): the shipped lexicon's vectors are MiniLM's.
+    built = Index.build([str(p) for p in sources.prompt_files], corpus_index, embedder=embedder or config.default_embedder(),
                         exclude_heldout=heldout_percent, progress=progress)
     index = built.index
     vocab, corpus_counts = index.vocab, index.vocab_counts
