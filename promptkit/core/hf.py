@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 
 def quiet_transformers() -> None:
-    from transformers.utils import logging as transformers_logging
+    # In a notebook without ipywidgets, the first import of tqdm.auto (through huggingface_hub)
+    # warns "IProgress not found"; promptkit shows no progress bars from these libraries anyway.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()

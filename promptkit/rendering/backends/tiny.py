@@ -92,9 +92,9 @@ def tiny_components(seed: int = 0) -> dict:
 
 def build_tiny_pipeline(seed: int = 0):
     """A `StableDiffusionPipeline` with tiny random weights, in memory."""
+    components = tiny_components(seed)  # quiets diffusers and transformers before the pipeline module imports
     from diffusers import StableDiffusionPipeline
 
-    components = tiny_components(seed)
     return StableDiffusionPipeline(**components, safety_checker=None, feature_extractor=None, requires_safety_checker=False)
 
 
