@@ -117,6 +117,30 @@ def test_plan_asks_for_a_gpu_per_worker_only_where_the_cluster_has_gpus():
     assert plan(10, {"CPU": 8.0}, settings) == (settings.batch_size, 1, {"num_cpus": 1})
 
 
+def test_actors_given_a_gpu_encode_on_cuda_and_cpu_actors_where_asked():
+    from promptkit.retrieval.embedding import EmbedSettings
+    from promptkit.retrieval.ray_build import actor_settings, plan
+
+    settings = EmbedSettings(processes=4)
+    assert settings.torch_device == "cpu"  # unset: sentence-transformers models load on the CPU
+    gpu = actor_settings(settings, plan(100_000, {"CPU": 16.0, "GPU": 2.0}, settings)[2])
+    assert gpu.device == "cuda" and gpu.torch_device == "cuda" and gpu.processes == 1
+    cpu = actor_settings(settings, plan(100_000, {"CPU": 16.0}, settings)[2])
+    assert cpu.device is None and cpu.torch_device == "cpu" and cpu.processes == 1
+    assert actor_settings(EmbedSettings(device="cuda:1"), {"num_gpus": 1}).device == "cuda"  # Ray's GPU, not the driver's
+    assert actor_settings(EmbedSettings(device="cpu"), {"num_cpus": 1}).device == "cpu"
+
+
+def test_a_sentence_transformers_embedder_loads_on_the_device_asked_for(tiny_embedder):
+    from promptkit.core.errors import InputError
+    from promptkit.retrieval.embedding import EmbedSettings, get_embedder
+
+    model = get_embedder(tiny_embedder, EmbedSettings(device="cpu")).model
+    assert str(model.device) == "cpu"
+    with pytest.raises(InputError, match="device must name"):
+        EmbedSettings(device=" ")
+
+
 def test_ray_missing_is_one_line_naming_the_extra(monkeypatch, tmp_path):
     for module in ("ray", "ray.data"):
         monkeypatch.setitem(sys.modules, module, None)  # `import ray` raises ImportError

@@ -41,8 +41,11 @@ class EmbedSettings:
     fast: bool = True
     max_tokens: int | None = 77
     batch_size: int = 128
-    processes: int = 1  # > 1: a sentence-transformers multi-process pool of CPU workers
+    processes: int = 1  # > 1: a sentence-transformers multi-process pool of workers on `device`
     chunk: int = 2048  # texts per progress step
+    # torch device a sentence-transformers model encodes on ("cuda", "cuda:1", ...); None: the CPU.
+    # The static embedder is numpy and always runs on the CPU.
+    device: str | None = None
 
     def __post_init__(self) -> None:
         if self.processes < 1:
@@ -51,6 +54,12 @@ class EmbedSettings:
             raise InputError("batch size and chunk must be positive")
         if self.max_tokens is not None and self.max_tokens < 8:
             raise InputError(f"max tokens must be at least 8, got {self.max_tokens}")
+        if self.device is not None and not self.device.strip():
+            raise InputError("device must name a torch device (cpu, cuda, cuda:1) or be left unset for the CPU")
+
+    @property
+    def torch_device(self) -> str:
+        return self.device or "cpu"
 
 
 def is_packaged_default(name: str) -> bool:
@@ -123,14 +132,14 @@ class Embedder:
 
     @contextlib.contextmanager
     def _pool(self):
-        """A pool of single-threaded CPU workers when processes > 1 (two threads per process oversubscribe)."""
+        """A pool of single-threaded workers on the settings' device when processes > 1 (two threads per process oversubscribe)."""
         if self.settings.processes <= 1:
             yield None
             return
         previous = os.environ.get("OMP_NUM_THREADS")
         os.environ["OMP_NUM_THREADS"] = "1"  # read by each spawned worker when it imports torch
         try:
-            pool = self.model.start_multi_process_pool(["cpu"] * self.settings.processes)
+            pool = self.model.start_multi_process_pool([self.settings.torch_device] * self.settings.processes)
         finally:
             if previous is None:
                 os.environ.pop("OMP_NUM_THREADS", None)
@@ -152,12 +161,14 @@ def _load_model(source: str, display: str, local_only: bool, settings: EmbedSett
     kwargs = {"dtype": torch.bfloat16} if settings.fast else {}
     try:
         model = SentenceTransformer(
-            source, device="cpu", local_files_only=local_only, trust_remote_code=False, model_kwargs=kwargs,
+            source, device=settings.torch_device, local_files_only=local_only, trust_remote_code=False, model_kwargs=kwargs,
         )
     except Exception as exc:
         first = first_line(exc)
         where = "offline, pass a local sentence-transformers folder or all-MiniLM-L6-v2" if not local_only else "check the folder"
-        raise ModelLoadError(f"could not load embedder '{display}' ({first}); {where}") from None
+        if settings.device:
+            where += f" and that device '{settings.device}' exists"
+        raise ModelLoadError(f"could not load embedder '{display}' on {settings.torch_device} ({first}); {where}") from None
     if settings.fast and settings.max_tokens and model.max_seq_length and model.max_seq_length > settings.max_tokens:
         model.max_seq_length = settings.max_tokens
     return model

@@ -3,7 +3,9 @@
 The driver sorts the prompts by length (as `Embedder.encode` does) and cuts them into chunks of whole
 batches (`plan`: at least 4 a worker, at most `EmbedSettings.chunk` prompts), one Ray Data row a chunk. `map_batches` hands the chunks to a pool of
 actors (`_EmbedChunks`: the embedder is loaded once per actor through `get_embedder`, whatever
-embedder was asked for), one actor per GPU when the cluster reports GPUs, else one per CPU. The
+embedder was asked for), one actor per GPU when the cluster reports GPUs, else one per CPU; an actor
+given a GPU loads sentence-transformers models on "cuda" (`actor_settings`; the static embedder is
+numpy and stays on the CPU). The
 vectors come back tagged with their chunk number and are put back in input order, so the index
 written afterwards is the one a single-process build writes.
 
@@ -216,7 +218,7 @@ def embed_on_ray(texts: Sequence[str], embedder: str, settings: EmbedSettings, a
         items = [{"chunk": k, "texts": [texts[i] for i in ids]} for k, ids in enumerate(chunks)]
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             _EmbedChunks, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), batch_format="numpy",
-            fn_constructor_kwargs={"embedder": embedder, "settings": dataclasses.replace(settings, processes=1)},
+            fn_constructor_kwargs={"embedder": embedder, "settings": actor_settings(settings, per_worker)},
             **per_worker,
         )
         del items
@@ -248,6 +250,13 @@ def plan(count: int, resources: dict, settings: EmbedSettings) -> tuple[int, int
     step = max(settings.batch_size, min(settings.chunk, per_row))
     workers = max(1, min(-(-count // step), slots))
     return step, workers, {"num_gpus": 1} if gpus else {"num_cpus": 1}
+
+
+def actor_settings(settings: EmbedSettings, per_worker: dict) -> EmbedSettings:
+    """The settings each actor encodes with: one process, on "cuda" when `plan` gave it a GPU (Ray
+    sets CUDA_VISIBLE_DEVICES to that GPU), else on the device asked for (the CPU unless given)."""
+    device = "cuda" if per_worker.get("num_gpus", 0) > 0 else settings.device
+    return dataclasses.replace(settings, processes=1, device=device)
 
 
 def _one_line(exc: BaseException) -> PromptkitError:
