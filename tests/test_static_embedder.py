@@ -58,6 +58,44 @@ def test_default_build_is_static_and_ignores_fast_and_processes(tmp_path):
     np.testing.assert_array_equal(np.asarray(again.embeddings), np.asarray(built.index.embeddings))
 
 
+def test_search_on_a_static_index_rescores_candidates_with_minilm(tmp_path, monkeypatch):
+    from promptkit.core.minilm import packaged_minilm
+    from promptkit.retrieval import index as index_module
+
+    index = Index.build(write(tmp_path / "p.txt"), "pets").index
+    assert index.reranks
+    model = packaged_minilm()
+    hits = index.search("a fox in the snow", k=4)
+    expected = sorted(((float(model.encode(p) @ model.encode("a fox in the snow")), p) for p in PROMPTS.split("\n") if p), reverse=True)
+    assert [h.prompt for h in hits] == [p for _, p in expected]  # RERANK >= 4: every prompt is re-scored
+    np.testing.assert_allclose([h.score for h in hits], [s for s, _ in expected], atol=1e-4)
+    static = index.search("a fox in the snow", k=4, rerank=False)  # the static vectors' own order and scores
+    assert [h.score for h in static] == [h.score for h in index.search_vector(index.embed_query("a fox in the snow"), 4)]
+    monkeypatch.setattr(index_module, "RERANK", 2)  # only the static top 2 are candidates for k=1
+    assert index.search("a fox in the snow", k=1)[0].prompt in {h.prompt for h in static[:2]}
+
+
+def test_cli_search_rescores_unless_told_not_to(tmp_path):
+    from typer.testing import CliRunner
+
+    from promptkit.cli.app import app
+
+    index = Index.build(write(tmp_path / "p.txt"), "pets").index
+    for flags, rerank in (([], True), (["--no-rerank"], False)):
+        result = CliRunner().invoke(app, ["search", "a fox in the snow", "-k", "3", "--index", "pets", "--json", *flags])
+        assert result.exit_code == 0, result.output
+        scores = [json.loads(line)["score"] for line in result.stdout.splitlines()]
+        assert scores == [h.score for h in index.search("a fox in the snow", k=3, rerank=rerank)]
+
+
+def test_minilm_batches_match_one_text_at_a_time():
+    from promptkit.core.minilm import packaged_minilm
+
+    model = packaged_minilm()
+    texts = ["a cat", "portrait of a knight by greg rutkowski, oil painting, trending on artstation", "x " * 200, "a red fox"]
+    np.testing.assert_allclose(model.encode_many(texts, batch=3), np.stack([model.encode(t) for t in texts]), atol=1e-5)
+
+
 def test_minilm_build_still_takes_the_name(tmp_path, minilm):
     source = write(tmp_path / "p.txt")
     index = Index.build(source, "pets", embedder="all-MiniLM-L6-v2").index

@@ -17,6 +17,7 @@ def search(
     index: Annotated[str | None, typer.Option("--index", "-i", metavar="NAME", show_default="the most recently built", help="Index to search.")] = None,
     include_nsfw: Annotated[bool, typer.Option("--include-nsfw", help="Also show prompts flagged NSFW (indexes built with --keep-nsfw).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line (prompt, score, ...).")] = False,
+    no_rerank: Annotated[bool, typer.Option("--no-rerank", help="Static indexes: order by the static vectors alone, without re-scoring the top 20 with MiniLM (faster, further from MiniLM).")] = False,
 ) -> None:
     """Search an index for similar prompts (cosine over sentence embeddings; exact up to 50,000 prompts, HNSW past that)."""
     with cli_errors():
@@ -31,7 +32,7 @@ def search(
 
             if most_recent_index() is None:
                 raise SearchIndexError(NO_INDEX)
-        hits = run_search(query, k, index=index, include_nsfw=include_nsfw)
+        hits = run_search(query, k, index=index, include_nsfw=include_nsfw, rerank=not no_rerank)
         if as_json:
             for hit in hits:
                 typer.echo(json.dumps(hit.to_dict(), ensure_ascii=False))

@@ -1,10 +1,11 @@
-"""all-MiniLM-L6-v2 for one query at a time, in numpy: the same vectors as sentence-transformers, no torch.
+"""all-MiniLM-L6-v2 for queries, in numpy: the same vectors as sentence-transformers, no torch.
 
-Relevance and suggest embed one short prompt per call. Importing sentence-transformers (and
+Relevance and suggest embed one short prompt per call; `search` on a static index re-scores its
+top candidates with `encode_many` (a few dozen prompts, padded batches). Importing sentence-transformers (and
 transformers) costs seconds before the first vector; this runtime reads the packaged model's
 safetensors and tokenizer.json directly (the `tokenizers` library, no transformers) and runs the
 six BERT layers in float32 numpy, then mean pooling and L2 normalisation as the model's
-sentence-transformers config says. tests/test_minilm.py checks it against SentenceTransformer.
+sentence-transformers config says. tests/test_relevance.py checks it against SentenceTransformer.
 """
 
 from __future__ import annotations
@@ -42,33 +43,53 @@ class MiniLM:
     def encode(self, text: str) -> np.ndarray:
         """The unit-length embedding of one text."""
         with single_threaded_blas():
-            return self._encode(text)
+            return self._encode_ids([self.tokenizer.encode(text).ids])[0]
 
-    def _encode(self, text: str) -> np.ndarray:
-        ids = np.asarray(self.tokenizer.encode(text).ids, dtype=np.int64)
+    def encode_many(self, texts: list[str], batch: int = 16) -> np.ndarray:
+        """Unit-length embeddings of several texts (float32, one row each, in order): length-sorted
+        batches padded to their longest text, with padding masked out as sentence-transformers does."""
+        pieces = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        out = np.zeros((len(pieces), self.weights["embeddings.LayerNorm.weight"].shape[0]), dtype=np.float32)
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        with single_threaded_blas():
+            for start in range(0, len(order), batch):
+                ids = order[start:start + batch]
+                out[ids] = self._encode_ids([pieces[i] for i in ids])
+        return out
+
+    def _encode_ids(self, pieces: list[list[int]]) -> np.ndarray:
+        width = max(len(p) for p in pieces)
+        ids = np.zeros((len(pieces), width), dtype=np.int64)
+        mask = np.zeros((len(pieces), width), dtype=np.float32)
+        for row, p in enumerate(pieces):
+            ids[row, :len(p)] = p
+            mask[row, :len(p)] = 1.0
         w = self.weights
-        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: len(ids)]
+        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width]
         h = self._norm(h + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+        hide = ((mask - 1.0) * 1e9)[:, None, None, :]  # padding is never attended to
         for layer in range(self.layers):
-            h = self._layer(h, f"encoder.layer.{layer}.")
-        pooled = h.mean(axis=0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+            h = self._layer(h, hide, f"encoder.layer.{layer}.")
+        pooled = (h * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-    def _layer(self, h: np.ndarray, prefix: str) -> np.ndarray:
-        n, width = h.shape
+    def _layer(self, h: np.ndarray, hide: np.ndarray, prefix: str) -> np.ndarray:
+        b, n, width = h.shape
         size = width // self.heads
-        q, k, v = (self._dense(h, f"{prefix}attention.self.{name}").reshape(n, self.heads, size).transpose(1, 0, 2)
+        q, k, v = (self._dense(h, f"{prefix}attention.self.{name}").reshape(b, n, self.heads, size).transpose(0, 2, 1, 3)
                    for name in ("query", "key", "value"))
-        scores = q @ k.transpose(0, 2, 1) / np.sqrt(size)
+        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(size) + hide
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
-        attended = self._dense(context.transpose(1, 0, 2).reshape(n, width), f"{prefix}attention.output.dense")
+        attended = self._dense(context.transpose(0, 2, 1, 3).reshape(b, n, width), f"{prefix}attention.output.dense")
         h = self._norm(h + attended, f"{prefix}attention.output.LayerNorm")
         inner = _gelu(self._dense(h, f"{prefix}intermediate.dense"))
         return self._norm(h + self._dense(inner, f"{prefix}output.dense"), f"{prefix}output.LayerNorm")
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+        # One 2-D product over all rows of the batch (a stacked matmul would run one small product a text).
+        out = x.reshape(-1, x.shape[-1]) @ self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+        return out.reshape(*x.shape[:-1], out.shape[-1])
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)

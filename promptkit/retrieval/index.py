@@ -4,6 +4,11 @@ The folder format is in `index_files`, names and paths in `store`, building in `
 in `ann` (exact for small indexes, an HNSW graph re-scored exactly for big ones). float16 keeps 1M
 x 384 vectors in 768 MB, and memory mapping makes loading instant. Queries to an index built with
 the packaged all-MiniLM-L6-v2 are embedded by `core.minilm` in numpy: no torch or transformers.
+
+`search` on an index built with the static embedder re-scores the static top `RERANK` (or top k
+when k is larger) with exact MiniLM in numpy (the query and those prompts, `core.minilm`), so the
+hits and their scores are MiniLM's: the static vectors find candidates, MiniLM orders them.
+BENCHMARKS.md ("Index") has the agreement with exact MiniLM search and the cost.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from .building import BuildOutcome, build_index
 from .embedding import query_vector
 from .index_files import read_index_files
 from .results import SearchHit
+from .static_embedder import is_static
 from .store import index_path, most_recent_index
 
 MAX_K = 1000
+RERANK = 20  # static indexes: candidates `search` re-scores with MiniLM (at least k)
 
 
 @dataclass(frozen=True)
@@ -129,16 +136,36 @@ class Index:
         return ann.nearest(self.embeddings, self.graph, query, k, hidden)
 
     def search_vector(self, vector: np.ndarray, k: int = 10, include_nsfw: bool = False) -> list[SearchHit]:
-        ids, scores = self.nearest(vector, k, include_nsfw)
+        """The k prompts nearest `vector` (made by the index's own embedder), scored by it: no re-scoring."""
+        return self._hits(*self.nearest(vector, k, include_nsfw))
+
+    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
         return [SearchHit(prompt=self.prompt(int(i)), score=round(float(s), 4), rank=r + 1, index_name=self.name,
                           modifiers=tuple(self.vocab[m] for m in self.modifiers_of(int(i))), nsfw=bool(self.nsfw[i]))
                 for r, (i, s) in enumerate(zip(ids, scores))]
 
-    def search(self, query: str, k: int = 10, include_nsfw: bool = False) -> list[SearchHit]:
-        """The k prompts most similar to `query`, embedded with the index's own embedder."""
+    def search(self, query: str, k: int = 10, include_nsfw: bool = False, rerank: bool = True) -> list[SearchHit]:
+        """The k prompts most similar to `query`, embedded with the index's own embedder; on a static
+        index (and `rerank`), the top max(k, RERANK) re-scored with exact MiniLM (scores are MiniLM's)."""
         query = validate_query(query)
         validate_k(k)
-        return self.search_vector(self.embed_query(query), k, include_nsfw)
+        vector = self.embed_query(query)
+        if not (rerank and self.reranks):
+            return self.search_vector(vector, k, include_nsfw)
+        from ..core.minilm import packaged_minilm
+
+        ids, _ = self.nearest(vector, max(k, RERANK), include_nsfw)
+        if not len(ids):
+            return []
+        model = packaged_minilm()
+        scores = model.encode_many([self.prompt(int(i)) for i in ids]) @ model.encode(query)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return self._hits(ids[best], scores[best])
+
+    @property
+    def reranks(self) -> bool:
+        """Whether `search` re-scores candidates with MiniLM: indexes built with the static embedder."""
+        return is_static(str(self.manifest["embedder"]["name"]))
 
     def embed_query(self, text: str) -> np.ndarray:
         """`text` embedded as this index's prompts were (`embedding.query_vector`)."""
@@ -182,9 +209,10 @@ def get_index(name: str | None = None) -> Index:
     return _LOADED[key][1]
 
 
-def search(query: str, k: int = 10, *, index: str | Index | None = None, include_nsfw: bool = False) -> list[SearchHit]:
-    """The k prompts most similar to `query` in `index` (default: the most recently built one)."""
+def search(query: str, k: int = 10, *, index: str | Index | None = None, include_nsfw: bool = False,
+           rerank: bool = True) -> list[SearchHit]:
+    """The k prompts most similar to `query` in `index` (default: the most recently built one); see `Index.search`."""
     validate_query(query)
     validate_k(k)
     loaded = index if isinstance(index, Index) else get_index(index)
-    return loaded.search(query, k, include_nsfw)
+    return loaded.search(query, k, include_nsfw, rerank)
