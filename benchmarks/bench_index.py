@@ -36,6 +36,7 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -384,9 +385,33 @@ def report_builds(args, base: list[str], queries: list[str]) -> None:
                         ("minilm-fast", "all-MiniLM-L6-v2, promptkit fast path (bf16, 77 tokens, batch 128)"),
                         ("static", "static-minilm (the default)")):
         print(f"| {label} | {rates[name]:,.0f} | {rates[name] / plain_rate:.1f}x |")
+    print("\n".join(cold_cli(f"bench-{args.sizes[0]}", args.sizes[0])))
     print(f"\nAgreement of `search` with exact float32 MiniLM search ({args.sizes[0]:,} rows, {args.agreement_queries} held-out podvodka "
           f"queries): top-5 {agree[True][5]:.1%}, top-10 {agree[True][10]:.1%}; the index's vectors alone (rerank=False): "
           f"top-5 {agree[False][5]:.1%}, top-10 {agree[False][10]:.1%}.")
+
+
+def cold_cli(index_name: str, rows: int, runs: int = 3) -> list[str]:
+    """Cold `promptkit search` and `suggest` on the index just built: new processes, median wall and
+    peak RSS (GNU time), after one unmeasured run so the page cache is warm, as a user's second call."""
+    if not Path("/usr/bin/time").exists():
+        return ["\n(cold CLI figures need GNU time at /usr/bin/time; skipped)"]
+    lines = [f"\nCold CLI on the {rows:,}-row index ({runs} runs after a warm-up; median wall, peak RSS):\n",
+             "| command | wall | peak RSS |", "|---|---:|---:|"]
+    for command in (["search", "a castle on a hill", "--index", index_name, "--json"],
+                    ["search", "a castle on a hill", "--index", index_name, "--json", "--no-rerank"],
+                    ["suggest", "a castle on a hill", "--index", index_name, "--json"]):
+        walls, peaks = [], []
+        for run in range(runs + 1):
+            done = subprocess.run(["/usr/bin/time", "-f", "%e %M", sys.executable, "-m", "promptkit", *command],
+                                  capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            wall, peak_kb = done.stderr.strip().splitlines()[-1].split()
+            if run:
+                walls.append(float(wall))
+                peaks.append(int(peak_kb) / 1024)
+        shown = " ".join(c if " " not in c else f'"{c}"' for c in command)
+        lines.append(f"| `promptkit {shown}` | {statistics.median(walls):.2f} s | {max(peaks):.0f} MB |")
+    return lines
 
 
 class PeakRss:
