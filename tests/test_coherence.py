@@ -2,7 +2,7 @@
 
 import pytest
 
-from promptkit.modifiers.coherence import allowed, check_expansion, conflicts, kinds, prompt_medium, redundant, synonym_group
+from promptkit.modifiers.coherence import allowed, check_expansion, conflicts, kinds, prompt_medium, redundant, synonym_groups
 from promptkit.modifiers.vocabulary import canonical_forms, categorize, is_candidate
 
 
@@ -60,6 +60,8 @@ def test_one_variant_never_mixes_media():
     ("8k", ["4k"], "a cat"),
     ("highly detailed", ["intricate details"], "a cat"),
     ("50mm", ["35mm"], "a photo of a cat"),
+    ("35mm", ["30mm photorealistic"], "a photo of a red car"),  # a phrase in two groups (lens, realism) holds both
+    ("sigma 105mm", ["30mm photorealistic"], "a photo of a red car"),
 ])
 def test_redundant_and_synonymous_modifiers_are_refused(modifier, chosen, prompt):
     assert not allowed(modifier, chosen, prompt)
@@ -68,8 +70,9 @@ def test_redundant_and_synonymous_modifiers_are_refused(modifier, chosen, prompt
 def test_redundancy_and_synonym_groups():
     assert redundant("artstation", ["trending on artstation"])
     assert not redundant("volumetric lighting", ["cinematic lighting"])
-    assert synonym_group("8k") == synonym_group("uhd") == "resolution"
-    assert synonym_group("volumetric lighting") != synonym_group("film grain")
+    assert synonym_groups("8k") == synonym_groups("uhd") == {"resolution"}
+    assert synonym_groups("30mm photorealistic") == {"lens", "realism"}
+    assert not synonym_groups("volumetric lighting") & synonym_groups("film grain")
 
 
 def test_check_expansion_finds_conflicts_and_repeats():

@@ -115,12 +115,10 @@ SYNONYM_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(p
 ))
 
 
-def synonym_group(key: str) -> str | None:
-    """The near-synonym group of a modifier key (at most one per group in a variant), or None."""
-    for name, pattern in SYNONYM_GROUPS:
-        if pattern.search(key):
-            return name
-    return None
+def synonym_groups(key: str) -> frozenset[str]:
+    """Every near-synonym group a modifier key falls in: "30mm photorealistic" is both realism and
+    lens, so it may not join "35mm" any more than "photorealistic" (at most one per group in a variant)."""
+    return frozenset(name for name, pattern in SYNONYM_GROUPS if pattern.search(key))
 
 
 def _stem(word: str) -> str:
@@ -156,8 +154,8 @@ def allowed(key: str, chosen: Sequence[str], prompt: str, prompt_kinds: frozense
         return False
     if redundant(key, chosen, prompt) or any(redundant(c, [key]) for c in chosen):
         return False
-    group = synonym_group(key)
-    return group is None or all(synonym_group(c) != group for c in chosen)
+    groups = synonym_groups(key)
+    return not groups or not any(groups & synonym_groups(c) for c in chosen)
 
 
 def check_expansion(prompt: str, added: Sequence[str]) -> dict[str, bool]:
@@ -166,6 +164,6 @@ def check_expansion(prompt: str, added: Sequence[str]) -> dict[str, bool]:
     conflict = any(conflicts(kinds(a), pk) for a in added) or any(
         conflicts(kinds(a), kinds(b)) for i, a in enumerate(added) for b in added[i + 1:])
     red = any(redundant(normalize_modifier(a), [normalize_modifier(b) for b in added if b is not a], prompt) for a in added)
-    groups = [g for g in (synonym_group(normalize_modifier(a)) for a in added) if g]
+    groups = [g for a in added for g in synonym_groups(normalize_modifier(a))]
     return {"conflict": conflict, "redundant": red or len(groups) != len(set(groups))}
 
