@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_index import base_prompts, scaled  # noqa: E402
+from prompt_corpus import base_prompts, scaled  # noqa: E402
 
 
 def base_vectors(args, prompts: list[str]) -> tuple[list[str], np.ndarray]:

@@ -1,6 +1,14 @@
 """Index scale and speed: build throughput, size, load time, search/suggest latency, agreement.
 
+    python benchmarks/bench_index.py --data ../shared/data --all --sizes 10000     # everything, one run
     python benchmarks/bench_index.py --data ../shared/data [--sizes 10000 100000] [--vectors-1m]
+
+`--all` runs every section below one after another in one process and reports each section's
+duration and the machine's load before and after it: the builds, encode rates, cold CLI and
+agreement; approximate search at `--ann` sizes (default 1M) on composed prompts (prompt_corpus.py:
+real subjects and modifiers recombined, embedded with the default static embedder, queried with
+held-out podvodka short prompts); bench_ann_scale.py at `--scale-n` vectors (default 10M) of the
+same kind; and the Ray builds. On a 2-core machine it takes about an hour and a half.
 
 The public prompts (podvodka long prompts + DiffusionDB/ImageReward SFW prompts, ~19k) are
 scaled up with seeded perturbations (modifiers shuffled, dropped, borrowed from another prompt)
@@ -33,6 +41,7 @@ workers and Ray's own processes, with the driver's growth per million rows from 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -43,38 +52,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-
-def base_prompts(data: Path) -> list[str]:
-    from promptkit.core.datasets import clean_prompts, read_prompts_lenient
-
-    records = []
-    for path in (data / "podvodka-pairs" / "pairs.jsonl", data / "diffusiondb-imagereward" / "train_prompts_sfw.txt"):
-        records += read_prompts_lenient(path)[0]
-    return clean_prompts(records)[0]
-
-
-def scaled(prompts: list[str], n: int, seed: int, repeat_share: float) -> list[str]:
-    """n rows: perturbed copies of the base prompts, with `repeat_share` exact repeats."""
-    from promptkit.core.text import split_modifiers
-
-    rng = random.Random(seed)
-    parts = [split_modifiers(p) or [p] for p in prompts]
-    rows: list[str] = []
-    for i in range(n):
-        if rows and rng.random() < repeat_share:
-            rows.append(rng.choice(rows))
-            continue
-        subject, *mods = parts[i % len(parts)] if i < len(parts) else rng.choice(parts)
-        if i >= len(parts):
-            rng.shuffle(mods)
-            if mods and rng.random() < 0.5:
-                mods.pop(rng.randrange(len(mods)))
-            donor = rng.choice(parts)
-            if len(donor) > 1:
-                mods.append(rng.choice(donor[1:]))
-        rows.append(", ".join([subject, *mods]))
-    return rows
+from prompt_corpus import base_prompts, composed_prompts, heldout_queries, scaled
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -201,6 +179,20 @@ def synthetic_vectors(n: int, kind: str, dim: int = 384, queries: int = 200, see
     return vectors, draw(queries).astype(np.float32)
 
 
+def prompt_vectors(data: Path, n: int, queries: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """n composed prompts (prompt_corpus.composed_prompts) embedded with the default static embedder, as
+    float16, and held-out podvodka short prompts as float32 queries: the realistic case."""
+    from promptkit.retrieval.embedding import get_embedder
+
+    embedder = get_embedder("static-minilm")
+    vectors = np.empty((n, embedder.dim), dtype=np.float16)
+    start = 0
+    for rows in composed_prompts(data, n):
+        vectors[start:start + len(rows)] = embedder.encode(rows)
+        start += len(rows)
+    return vectors, embedder.encode(heldout_queries(data, queries))
+
+
 def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     best = np.zeros((len(queries), 0), np.int64)
     best_scores = np.zeros((len(queries), 0), np.float32)
@@ -213,14 +205,14 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return best
 
 
-def ann_vectors(n: int, kind: str) -> dict:
+def ann_vectors(n: int, kind: str, data: Path) -> dict:
     """Graph build time, sizes, recall@10 against exact search and latency of `Index.nearest` on n vectors."""
     from promptkit.retrieval import ann
     from promptkit.retrieval.index import Index
     from promptkit.retrieval.index_files import write_index_files
     from promptkit.retrieval.store import index_path
 
-    vectors, queries = synthetic_vectors(n, kind)
+    vectors, queries = prompt_vectors(data, n) if kind == "prompts" else synthetic_vectors(n, kind)
     truth = exact_top10(vectors, queries)
     name = f"ann-{kind}-{n}"
     manifest = {"format": 1, "name": name, "sources": [kind], "content_hash": "-", "prompts": n, "modifiers": 0,
@@ -263,7 +255,7 @@ def report_ann(args) -> None:
     print("| vectors | kind | graph build | ann.usearch | embeddings.npy | load | recall@10 | p50 / p95 |\n|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
     for n in args.ann:
         for kind in args.ann_kinds:
-            r = ann_vectors(n, kind)
+            r = ann_vectors(n, kind, args.data)
             print(f"| {n:,} | {kind} | {r['build_s']:.0f} s | {r['ann_mb']:.0f} MB | {r['vectors_mb']:.0f} MB | {r['load_s'] * 1000:.0f} ms | "
                   f"{r['recall']:.3f} | {r['search'][0]:.2f} / {r['search'][1]:.2f} ms |", flush=True)
 
@@ -312,24 +304,29 @@ def main() -> None:
     parser.add_argument("--agreement-queries", type=int, default=200)
     parser.add_argument("--vectors-1m", action="store_true")
     parser.add_argument("--ann", type=int, nargs="*", default=[])
-    parser.add_argument("--ann-kinds", nargs="+", default=["clustered", "uniform"], choices=["clustered", "uniform"])
+    parser.add_argument("--ann-kinds", nargs="+", default=["clustered", "uniform"], choices=["prompts", "clustered", "uniform"])
     parser.add_argument("--exact-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--only-ann", action="store_true")
     parser.add_argument("--query-path", action="store_true")
     parser.add_argument("--ray", action="store_true", help="Ray builds on a local instance beside single-process builds (needs promptkit[ray])")
     parser.add_argument("--ray-rows", type=int, nargs="+", default=[20_000, 60_000], help="rows of each --ray build pair")
+    parser.add_argument("--all", action="store_true", help="every section in one run: builds, encode rates, agreement, cold CLI, "
+                        "approximate search at --ann sizes (default 1M) and --scale-n (default 10M) on composed prompts, Ray")
+    parser.add_argument("--scale-n", type=int, default=10_000_000, help="--all: vectors of the bench_ann_scale.py run")
+    parser.add_argument("--scale-expansion-add", type=int, default=ann_default("EXPANSION_ADD"), help="--all: its build's expansion")
     parser.add_argument("--embedder", default=None, help="embedder of the measured builds (default: the index default, static-minilm)")
     args = parser.parse_args()
 
     os.environ.setdefault("PROMPTKIT_DATA_DIR", tempfile.mkdtemp(prefix="promptkit-bench-"))
+    if args.all:
+        run_all(args)
+        return
     if args.ann or args.exact_sizes:
         print(f"# load average {os.getloadavg()[0]:.1f}", flush=True)
         report_ann(args)
         if args.only_ann:
             return
     import torch
-
-    from promptkit.core.datasets import is_heldout, read_prompts
 
     load_before = os.getloadavg()[0]
     base = base_prompts(args.data)
@@ -341,7 +338,7 @@ def main() -> None:
         print("\n".join(ray_builds(args, base)), flush=True)
         print(f"Load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f}.")
         return
-    queries = [r.short for r in read_prompts(args.data / "podvodka-pairs" / "pairs.jsonl") if r.short and is_heldout(r, 10)]
+    queries = heldout_queries(args.data)
     print(f"# {len(base):,} base prompts; torch threads {torch.get_num_threads()}; load average {load_before:.1f}", file=sys.stderr)
 
     report_builds(args, base, queries)
@@ -389,6 +386,52 @@ def report_builds(args, base: list[str], queries: list[str]) -> None:
     print(f"\nAgreement of `search` with exact float32 MiniLM search ({args.sizes[0]:,} rows, {args.agreement_queries} held-out podvodka "
           f"queries): top-5 {agree[True][5]:.1%}, top-10 {agree[True][10]:.1%}; the index's vectors alone (rerank=False): "
           f"top-5 {agree[False][5]:.1%}, top-10 {agree[False][10]:.1%}.")
+
+
+def ann_default(name: str) -> int:
+    from promptkit.retrieval import ann
+
+    return getattr(ann, name)
+
+
+@contextlib.contextmanager
+def section(title: str):
+    """A heading, then the section's output, then how long it took and the machine's load before and after."""
+    load, started = os.getloadavg()[0], time.perf_counter()
+    print(f"\n## {title}\n", flush=True)
+    yield
+    print(f"\n({(time.perf_counter() - started) / 60:.1f} min; 1-minute load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
+          flush=True)
+
+
+def run_all(args) -> None:
+    """Every measurement of the index in one run, one section after another on the same machine."""
+    base, queries = base_prompts(args.data), heldout_queries(args.data)
+    print(f"# bench_index.py --all: {os.cpu_count()} CPUs, {len(base):,} base prompts, {len(queries):,} held-out queries", flush=True)
+    with section("Index builds, encode rates, cold CLI, agreement with exact MiniLM search"):
+        report_builds(args, base, queries)
+    args.ann, args.ann_kinds = args.ann or [1_000_000], ["prompts"]
+    with section(f"Approximate search at {', '.join(f'{n:,}' for n in args.ann)} vectors (composed prompts, static embedder)"):
+        report_ann(args)
+    with section(f"Approximate search at {args.scale_n:,} vectors: memory, latency, recall (bench_ann_scale.py)"):
+        print(scale_run(args), flush=True)
+    with section("Ray build on a local instance beside the single-process build"):
+        print("\n".join(ray_builds(args, base)), flush=True)
+
+
+def scale_run(args) -> str:
+    """bench_ann_scale.py over composed prompts in its own processes (its build and its fresh search process);
+    its folder (~N x 920 bytes) is removed afterwards."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="promptkit-ann-scale-"))
+    try:
+        command = [sys.executable, str(Path(__file__).with_name("bench_ann_scale.py")), "--n", str(args.scale_n), "--kind", "prompts",
+                   "--expansion-add", str(args.scale_expansion_add), "--recall-queries", "200", "--data", str(args.data), "--folder", str(folder)]
+        print(f"`{' '.join(['python', 'benchmarks/bench_ann_scale.py', *command[2:-2]])}`\n", flush=True)
+        return subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def cold_cli(index_name: str, rows: int, runs: int = 3) -> list[str]:
