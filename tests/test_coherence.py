@@ -95,6 +95,7 @@ def test_canonical_forms(phrase, keys):
     ("volumetric lighting", True), ("by greg rutkowski", True), ("35mm", True), ("watercolor", True),
     ("sharp", False), ("art", False), ("octane", False), ("golden armor", False), ("a cat", False),
     ("very very very beautiful", False), ("extremly detailed", False), ("realistic portrait", False),
+    ("qualitty 4k", False), ("vray qled", False), ("hight detailed", False),
 ])
 def test_candidates_are_whole_modifiers_with_a_role(key, candidate):
     assert is_candidate(key) == candidate

@@ -16,6 +16,7 @@ from conftest import require_shared_data
 from promptkit.expansion.expander import ExpandSettings, get_expander
 from promptkit.modifiers.coherence import check_expansion
 from promptkit.modifiers.relevance import get_relevance
+from promptkit.modifiers.vocabulary import is_candidate
 
 PROMPTS = [
     "oil painting of a cat sitting on a rainbow", "a watercolor of a lighthouse", "logo of a coffee shop", "pixel art of a knight",
@@ -28,7 +29,7 @@ PROMPTS = [
     "a haunted mansion on a hill", "a futuristic sports car", "a medieval market square", "a samurai under cherry blossoms",
     "a lion resting in the savanna", "a library full of books", "a lighthouse in a storm", "flat illustration of a bicycle",
     "a cat wearing a tiny hat", "a waterfall in a jungle", "a snowy village at christmas", "an owl on a branch at night",
-    "a woman reading in a cafe", "an ancient temple in the desert",
+    "a woman reading in a cafe", "an ancient temple in the desert", "a cozy cabin in the snow",
 ]
 
 
@@ -48,6 +49,7 @@ def test_expansions_are_coherent_varied_and_full_length():
     added = [m for e in everything for m in e.added]
     generic = get_relevance().generic_set
     assert all(e.expanded.startswith(e.prompt) for e in everything)
+    assert all(is_candidate(m) for m in added)  # no misspelt modifier ("qualitty 4k") from the trained vocabulary
     assert all(check_expansion(e.prompt, e.added) == {"conflict": False, "redundant": False} for e in everything)
     assert sum(m in generic for m in added) / len(added) <= 0.20
     assert mean(e.clip_tokens for e in everything) >= 40 and max(e.clip_tokens for e in everything) <= 77

@@ -20,6 +20,7 @@ from ..core.text import (
     validate_prompt,
 )
 from ..modifiers.relevance import RelevanceModel, get_relevance
+from ..modifiers.vocabulary import is_candidate
 from .model import PromptModel, load_prompt_model
 from .result import Expansion
 from .sampling import ClipBudgetStop, sample
@@ -75,7 +76,8 @@ class Expander:
         """Each variant's modifiers: its own and the relevance model's best, coherent and filled to the target."""
         relevance = self.relevance
         scores = relevance.prompt_scores(prompt)
-        ranked = (k for k in sorted(scores, key=lambda k: -scores[k]) if not settings.blocklist.matches(k))
+        # checked again here: the vocabulary rules may be newer than the shipped model they were trained into
+        ranked = (k for k in sorted(scores, key=lambda k: -scores[k]) if is_candidate(k) and not settings.blocklist.matches(k))
         pool = {k: scores[k] for k in itertools.islice(ranked, POOL_SIZE)}
         own = [own_candidates(modifiers, relevance.artists, settings.blocklist) for modifiers in sampled]
         for keys in own:

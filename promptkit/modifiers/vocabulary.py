@@ -72,7 +72,7 @@ SUBJECT_WORDS = re.compile(r"\b(?:face|faces|hair|eyes?|teeth|armou?r|outfit|dre
                            r"background|man|woman|girl|boy|cat|dog|city|forest|house|castle|robot|dragon|wings?|portrait|body|bone|poses?|mouth|food|eyelash\w*|eyebrows?|haircuts?|hairstyles?|sundress|top|shirt|jacket|mushrooms?|weather|"
                            r"expression|facial|character|scene|"
                            r"px|1024px|fanbox)\b")
-TYPOS = re.compile(r"\b(\w+) \1\b|\b\d{3,}k\b|\b(?:extremly|detailled|foccus|ilustration|intrigante|y 2k|artstationhq|24k|32k|64k|b sharp|artstion|rutowski|hue's|tean|tranding|lightning|complimentary|hiper|hyperrealistc|realistc|detalied|profile picture|artsation|artstaion)\b|\d{4}$")
+TYPOS = re.compile(r"\b(\w+) \1\b|\b\d{3,}k\b|\b(?:extremly|detailled|foccus|ilustration|intrigante|y 2k|artstationhq|24k|32k|64k|b sharp|artstion|rutowski|hue's|tean|tranding|lightning|complimentary|hiper|hyperrealistc|realistc|detalied|profile picture|artsation|artstaion|qualitty|hight|insaneley|durty|lense|dlsr|flourescent|qled|yeas|tbate)\b|\d{4}$")
 NOT_ARTISTS = frozenset("midjourney dall-e artstation art station deviantart cgsociety behance pixiv night day moonlight sunlight "
                         "candlelight light the sea unreal engine octane".split())
 
