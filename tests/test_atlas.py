@@ -43,6 +43,19 @@ def test_labels_are_short_and_never_repeat():
     assert found == ["fox · red · snow", "fox · red · forest", "fox · red · snow (3)", "topic (4)", "castles"]
 
 
+def test_examples_name_the_topic_before_they_are_central():
+    from promptkit.topicmap.labels import examples
+
+    prompts = ["what are you thinking right now?", "donald trump as a roman emperor, oil painting", "a man in a suit",
+               "portrait of donald trump, studio lighting", "trump tower at night, photo", "a man in a suit again"]
+    vectors = np.array([[0.0], [0.3], [0.1], [0.4], [0.5], [0.1]], dtype=np.float32)  # the off-topic prompt is the centre
+    found = examples(prompts.__getitem__, vectors, np.zeros(6, np.int64), np.zeros((1, 1), np.float32), None,
+                     [["trump", "donald trump"]])
+    assert found == [["donald trump as a roman emperor, oil painting", "portrait of donald trump, studio lighting", "trump tower at night, photo"]]
+    # without words: nearest first, prompts of 4+ words before shorter ones, duplicates once
+    assert examples(prompts.__getitem__, vectors, np.zeros(6, np.int64), np.zeros((1, 1), np.float32), None)[0][0] == prompts[0]
+
+
 def test_distinctive_modifiers_leave_out_what_every_topic_uses():
     from promptkit.topicmap.labels import topic_modifiers
 

@@ -124,23 +124,24 @@ _SPACE = re.compile(r"\s+")
 
 
 def examples(prompts_of, vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray, hidden: np.ndarray | None,
-             count: int = 3) -> list[list[str]]:
-    """Each topic's `count` prompts nearest its centre (distinct ones, flagged prompts left out)."""
+             words: list[list[str]] | None = None, count: int = 3) -> list[list[str]]:
+    """Each topic's `count` prompts nearest its centre (distinct ones, flagged prompts left out), those that
+    name one of the topic's `words` first: in a mixed topic the most central prompt can be off-topic
+    ("what are you thinking?" in "trump · donald · man")."""
     result = []
     for topic in range(len(centres)):
         members = np.flatnonzero(labels == topic)
         if hidden is not None:
             members = members[~hidden[members]]
         distances = ((vectors[members] - centres[topic]) ** 2).sum(axis=1)
-        nearest = members[np.argsort(distances, kind="stable")[:count * 8]]
-        # Central prompts of a few words ("shit") say little: prompts of 4+ words first, nearest first.
-        nearest = sorted(nearest, key=lambda i: len(prompts_of(int(i)).split()) < 4)
-        chosen: list[str] = []
-        for i in nearest:
-            text = _SPACE.sub(" ", prompts_of(int(i)))
-            if text not in chosen:
-                chosen.append(text)
-            if len(chosen) == count:
-                break
-        result.append(chosen)
+        nearest = [_SPACE.sub(" ", prompts_of(int(i))) for i in members[np.argsort(distances, kind="stable")[:count * 8]]]
+        named = words[topic] if words else []
+        # Central prompts of a few words ("shit") say little: prompts of 4+ words next, nearest first.
+        nearest.sort(key=lambda text: (not _names_any(text, named), len(text.split()) < 4))
+        result.append(list(dict.fromkeys(nearest))[:count])
     return result
+
+
+def _names_any(text: str, words: list[str]) -> bool:
+    found = set(re.findall(r"[\w']+", text.lower()))
+    return any(all(part in found for part in word.split()) for word in words)

@@ -21,7 +21,7 @@ from .vectors import one_thread, reduced
 
 MIN_PROMPTS = 50
 SEED = 0
-METHOD = 4  # bumped when topics are computed differently: stored ones made before are computed anew
+METHOD = 5  # bumped when topics are computed differently: stored ones made before are computed anew
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def compute_topics(index: Index, k: int | None = None, vectors: Callable[[], np.
         whole = labels.topic_words(prompts, found.labels, count)
         words = [w or other for w, other in zip(words, whole)]
     modifiers = labels.topic_modifiers(index.vocab, index.modifier_ids, index.modifier_offsets, found.labels, count)
-    chosen = labels.examples(index.prompt, vectors, found.labels, found.centres, hidden_rows(index))
+    chosen = labels.examples(index.prompt, vectors, found.labels, found.centres, hidden_rows(index), words)
     sizes = np.bincount(found.labels, minlength=count)
     names = labels.labels_for(words)
     described = tuple(Topic(t, names[t], int(sizes[t]), tuple(words[t]), tuple(modifiers[t]), tuple(chosen[t])) for t in range(count))
