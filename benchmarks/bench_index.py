@@ -205,8 +205,9 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return best
 
 
-def ann_vectors(n: int, kind: str, data: Path) -> dict:
-    """Graph build time, sizes, recall@10 against exact search and latency of `Index.nearest` on n vectors."""
+def ann_vectors(n: int, kind: str, data: Path, expansions: list[int]) -> dict:
+    """Graph build time, sizes, and per search expansion (the shipped one first) recall@10 against exact
+    search and latency of `Index.nearest` on n vectors; the other expansions are set on the same graph."""
     from promptkit.retrieval import ann
     from promptkit.retrieval.index import Index
     from promptkit.retrieval.index_files import write_index_files
@@ -225,13 +226,18 @@ def ann_vectors(n: int, kind: str, data: Path) -> dict:
     load_s = timed(lambda: Index.load(name))
     index = Index.load(name)
     assert (index.graph is not None) == ann.wants_ann(n)
-    found, times = [], []
-    for q in queries:
-        times.append(timed(lambda q=q: found.append(index.nearest(q, 10)[0])))
-    recall = float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth)]))
+    searched = {}
+    for expansion in dict.fromkeys([ann.EXPANSION_SEARCH, *expansions]) if index.graph is not None else [None]:
+        if expansion is not None:
+            index.graph.expansion_search = expansion
+        found, times = [], []
+        for q in queries:
+            times.append(timed(lambda q=q, found=found: found.append(index.nearest(q, 10)[0])))
+        recall = float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth)]))
+        searched[expansion] = {"recall": recall, "search": percentiles(times)}
     sizes = {f.name: f.stat().st_size / 1e6 for f in index.path.iterdir()}
-    return {"build_s": build_s, "load_s": load_s, "recall": recall, "search": percentiles(times),
-            "ann_mb": sizes.get(ann.ANN_FILE, 0.0), "vectors_mb": sizes["embeddings.npy"]}
+    return {"build_s": build_s, "load_s": load_s, "searched": searched, "ann_mb": sizes.get(ann.ANN_FILE, 0.0),
+            "vectors_mb": sizes["embeddings.npy"]}
 
 
 def exact_scan(sizes: list[int], queries: int = 50) -> list[str]:
@@ -255,9 +261,11 @@ def report_ann(args) -> None:
     print("| vectors | kind | graph build | ann.usearch | embeddings.npy | load | recall@10 | p50 / p95 |\n|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
     for n in args.ann:
         for kind in args.ann_kinds:
-            r = ann_vectors(n, kind, args.data)
-            print(f"| {n:,} | {kind} | {r['build_s']:.0f} s | {r['ann_mb']:.0f} MB | {r['vectors_mb']:.0f} MB | {r['load_s'] * 1000:.0f} ms | "
-                  f"{r['recall']:.3f} | {r['search'][0]:.2f} / {r['search'][1]:.2f} ms |", flush=True)
+            r = ann_vectors(n, kind, args.data, args.expansions)
+            for expansion, m in r["searched"].items():
+                setting = "" if expansion in (None, ann.EXPANSION_SEARCH) else f" (search expansion {expansion})"
+                print(f"| {n:,} | {kind}{setting} | {r['build_s']:.0f} s | {r['ann_mb']:.0f} MB | {r['vectors_mb']:.0f} MB | "
+                      f"{r['load_s'] * 1000:.0f} ms | {m['recall']:.3f} | {m['search'][0]:.2f} / {m['search'][1]:.2f} ms |", flush=True)
 
 
 def query_path(base: list[str], corpus_n: int = 3000, held_n: int = 300) -> list[str]:
@@ -305,6 +313,7 @@ def main() -> None:
     parser.add_argument("--vectors-1m", action="store_true")
     parser.add_argument("--ann", type=int, nargs="*", default=[])
     parser.add_argument("--ann-kinds", nargs="+", default=["clustered", "uniform"], choices=["prompts", "clustered", "uniform"])
+    parser.add_argument("--expansions", type=int, nargs="*", default=[], help="--ann: other search expansions tried on the same graphs")
     parser.add_argument("--exact-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--only-ann", action="store_true")
     parser.add_argument("--query-path", action="store_true")
