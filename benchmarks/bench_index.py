@@ -25,11 +25,12 @@ vectors' own neighbours with exact float32 search over plain float32 MiniLM embe
 held-out podvodka short prompts.
 `--vectors-1m` times load and search on 1M random unit vectors written by the index writer,
 since embedding 1M prompts on 2 busy cores takes hours (its build time is extrapolated).
-`--ann N [N ...]` writes N synthetic unit vectors through the index writer (which adds the usearch
-HNSW graph past `ann.ANN_MIN_VECTORS`) and reports graph build time, file sizes, recall@10 against
-exact float16 search and p50/p95 latency, for uniform random vectors (`--ann-kinds uniform`: no
-neighbour structure at all, the worst case) and clustered ones (`clustered`: 50 vectors a centre,
-cosine ~0.65 to it, closer to real prompt embeddings). `--exact-sizes` times the exact scan
+`--ann N [N ...]` writes N unit vectors through the index writer (which adds the usearch HNSW
+graph past `ann.ANN_MIN_VECTORS`) and reports graph build time, file sizes, recall@10 against
+exact float16 search and p50/p95 latency, for composed prompts (`--ann-kinds prompts`, as in
+`--all`), uniform random vectors (`uniform`: no neighbour structure at all, the worst case) and
+clustered ones (`clustered`: 50 vectors a centre, cosine ~0.65 to it); `--expansions 256 512`
+also searches the same graphs with those search expansions. `--exact-sizes` times the exact scan
 that indexes below the threshold use. `--only-ann` skips the prompt builds. `--query-path` compares the numpy MiniLM query vectors
 with the bf16 build path on held-out prompts and times cold `promptkit search` / `suggest` runs
 (wall and peak RSS through /usr/bin/time, second run of each) on a 3,000-prompt index.
