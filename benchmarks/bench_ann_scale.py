@@ -4,7 +4,7 @@ over N vectors, then search it the way an index does (graph memory-mapped, candi
 against memory-mapped float16 vectors) in a fresh process, and report file sizes, peak resident
 memory, latency and recall.
 
-    python benchmarks/bench_ann_scale.py --n 10000000 --kind prompts --expansion-add 32 --folder /big/disk/ann10m
+    python benchmarks/bench_ann_scale.py --n 10000000 --kind prompts --folder /big/disk/ann10m
 
 `--kind prompts` (the realistic case): N distinct prompts composed from the public prompt data
 (benchmarks/prompt_corpus.py: real subjects and modifiers, real modifier vocabularies) embedded
@@ -135,13 +135,17 @@ def main() -> None:
     parser.add_argument("--kind", choices=["prompts", "clustered"], default="prompts")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the public prompt data (--kind prompts)")
     parser.add_argument("--dim", type=int, default=256, help="--kind clustered: 256 as the default static embedder; 384 as all-MiniLM-L6-v2")
-    parser.add_argument("--expansion-add", type=int, default=32)
+    parser.add_argument("--expansion-add", type=int, default=None, help="default: the index's own (promptkit.retrieval.ann.EXPANSION_ADD)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--recall-queries", type=int, default=50)
     parser.add_argument("--folder", required=True, help="where the graph and vectors go (needs ~N x (dim x 3 + 150) bytes)")
     parser.add_argument("--search-only", action="store_true", help="(internal) the fresh search process")
     args = parser.parse_args()
+    if args.expansion_add is None:
+        from promptkit.retrieval import ann
+
+        args.expansion_add = ann.EXPANSION_ADD
     if args.search_only:
         print(json.dumps(search(args)))
         return
