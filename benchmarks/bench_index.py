@@ -323,7 +323,8 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every section in one run: builds, encode rates, agreement, cold CLI, "
                         "approximate search at --ann sizes (default 1M) and --scale-n (default 10M) on composed prompts, Ray")
     parser.add_argument("--scale-n", type=int, default=10_000_000, help="--all: vectors of the bench_ann_scale.py run")
-    parser.add_argument("--scale-expansion-add", type=int, default=ann_default("EXPANSION_ADD"), help="--all: its build's expansion")
+    parser.add_argument("--scale-expansion-add", type=int, default=None,
+                        help="--all: its build's expansion (default: the index's own)")
     parser.add_argument("--embedder", default=None, help="embedder of the measured builds (default: the index default, static-minilm)")
     args = parser.parse_args()
 
@@ -398,12 +399,6 @@ def report_builds(args, base: list[str], queries: list[str]) -> None:
           f"top-5 {agree[False][5]:.1%}, top-10 {agree[False][10]:.1%}.")
 
 
-def ann_default(name: str) -> int:
-    from promptkit.retrieval import ann
-
-    return getattr(ann, name)
-
-
 @contextlib.contextmanager
 def section(title: str):
     """A heading, then the section's output, then how long it took and the machine's load before and after."""
@@ -437,7 +432,8 @@ def scale_run(args) -> str:
     folder = Path(tempfile.mkdtemp(prefix="promptkit-ann-scale-"))
     try:
         command = [sys.executable, str(Path(__file__).with_name("bench_ann_scale.py")), "--n", str(args.scale_n), "--kind", "prompts",
-                   "--expansion-add", str(args.scale_expansion_add), "--recall-queries", "200", "--data", str(args.data), "--folder", str(folder)]
+                   *(["--expansion-add", str(args.scale_expansion_add)] if args.scale_expansion_add else []),
+                   "--recall-queries", "200", "--data", str(args.data), "--folder", str(folder)]
         print(f"`{' '.join(['python', 'benchmarks/bench_ann_scale.py', *command[2:-2]])}`\n", flush=True)
         return subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
     finally:
