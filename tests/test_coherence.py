@@ -32,6 +32,7 @@ def test_prompt_medium(prompt, medium):
     ("digital painting", "oil painting of a cat"),
     ("high fantasy", "a photo of an old fisherman"),
     ("anime style", "a photo of a street"),
+    ("intricate line drawings", "portrait of an old fisherman, 35mm photo"),
 ])
 def test_contradicting_media_are_refused(modifier, prompt):
     assert conflicts(kinds(modifier), kinds(prompt))
@@ -73,6 +74,8 @@ def test_redundancy_and_synonym_groups():
     assert synonym_groups("8k") == synonym_groups("uhd") == {"resolution"}
     assert synonym_groups("30mm photorealistic") == {"lens", "realism"}
     assert not synonym_groups("volumetric lighting") & synonym_groups("film grain")
+    assert not allowed("fujifilm superia", ["kodak portra"], "a photo of a red car")  # one film stock a photo
+    assert allowed("kodak portra 400", ["hasselblad"], "a photo of a red car")  # a camera body and its film go together
 
 
 def test_check_expansion_finds_conflicts_and_repeats():

@@ -21,7 +21,7 @@ _KIND_PATTERNS: dict[str, re.Pattern[str]] = {k: re.compile(p) for k, p in {
     "painting": r"\b(?:painting|paintings|painted|oil|acrylic|gouache|canvas|watercolou?r|brush ?strokes?|impasto|fresco|tempera|matte painting|painterly|digital painting)\b",
     "oil": r"\b(?:oil|oils|acrylic|impasto|oil on canvas)\b",
     "watercolor": r"\b(?:watercolou?rs?|aquarelle|gouache|ink wash)\b",
-    "drawing": r"\b(?:drawing|drawn|sketch\w*|pencils?|charcoal|graphite|ink|inked|pen|line art|lineart|crosshatch\w*|etching|engraving|conte)\b",
+    "drawing": r"\b(?:drawings?|drawn|sketch\w*|pencils?|charcoal|graphite|ink|inked|pen|line art|lineart|crosshatch\w*|etching|engraving|conte)\b",
     "anime": r"\b(?:anime|manga|comic|comics|cartoon|cel[- ]shad\w*|cell shaded|studio ghibli|ghibli|makoto shinkai|kyoto animation|pixiv|webtoon|chibi|kawaii|waifu|toon|graphic novel|moebius)\b",
     "pixel": r"\b(?:pixel|pixels|pixelated|pixel ?art|8-?bit|16-?bit|32-?bit|sprite|voxel)\b",
     "logo": r"\b(?:logo|logos|vector|vectorized|icon|flat design|flat illustration|flat colou?rs?|flat|minimalist logo|emblem|sticker|clipart|clip art|infographic)\b",
@@ -111,6 +111,9 @@ SYNONYM_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(p
     ("digital", r"^(?:digital art|digital painting|digital illustration|digital artwork)$"),
     ("symmetry", r"\bsymmetr\w*\b"),
     ("lens", r"\b\d+\s?mm\b"),
+    # one film stock and one camera body a photo: "kodak portra, fujifilm superia" is two films
+    ("film", r"\b(?:kodak|portra|ektachrome|ektar|kodachrome|fujifilm|fuji|superia|velvia|provia|cinestill|ilford|tri-x|agfa\w*)\b"),
+    ("camera body", r"\b(?:canon|nikon|sony a\w*|leica|hasselblad|pentax|olympus|lumix|arri alexa|red epic)\b"),
     ("minimal", r"\bminimalis\w*"),
 ))
 
