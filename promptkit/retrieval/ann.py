@@ -26,9 +26,10 @@ ANN_FILE = "ann.usearch"
 ANN_MIN_VECTORS = 50_000  # below: exact scan, <= ~5 ms on one core (BENCHMARKS.md)
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-# 1M composed prompts (static embedder) searched with held-out short prompts: recall@10 0.930 at
-# 256 (p50 0.95 ms), 0.944 at 512 (1.5 ms), 0.956 at 1024 (3.0 ms); clustered synthetic vectors
-# already reach 0.97 at 256. Short queries far from the long prompts they find need the wider beam.
+# 1M composed prompts (static embedder) searched with held-out short prompts: recall@10 0.929 at
+# 256 (p50 0.83 ms), 0.941 at 512 (1.6 ms), 0.951 at 1024 (3.3 ms) (BENCHMARKS.md); clustered
+# synthetic vectors already reach 0.97 at 256. Short queries far from the long prompts they find
+# need the wider beam.
 EXPANSION_SEARCH = 1024
 RERANK = 4  # graph candidates per wanted hit, re-scored exactly
 _CHECK_ROWS = 3  # rows compared against embeddings.npy when an ANN file is opened
