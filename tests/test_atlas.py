@@ -52,6 +52,11 @@ def test_examples_name_the_topic_before_they_are_central():
     found = examples(prompts.__getitem__, vectors, np.zeros(6, np.int64), np.zeros((1, 1), np.float32), None,
                      [["trump", "donald trump"]])
     assert found == [["donald trump as a roman emperor, oil painting", "portrait of donald trump, studio lighting", "trump tower at night, photo"]]
+    # a prompt naming the topic is found past the nearest few dozen
+    many = ["hell"] * 40 + ["jesus playing guitar at a rock concert"]
+    far = np.arange(41, dtype=np.float32)[:, None]
+    assert examples(many.__getitem__, far, np.zeros(41, np.int64), np.zeros((1, 1), np.float32), None, [["concert", "rock"]]) == [
+        ["jesus playing guitar at a rock concert", "hell"]]
     # without words: nearest first, prompts of 4+ words before shorter ones, duplicates once
     assert examples(prompts.__getitem__, vectors, np.zeros(6, np.int64), np.zeros((1, 1), np.float32), None)[0][0] == prompts[0]
 

@@ -123,22 +123,34 @@ def topic_modifiers(vocab: list[str], modifier_ids: np.ndarray, modifier_offsets
 _SPACE = re.compile(r"\s+")
 
 
+EXAMPLE_SCAN = 2_000  # members per topic searched, nearest first, for examples that name the topic
+
+
 def examples(prompts_of, vectors: np.ndarray, labels: np.ndarray, centres: np.ndarray, hidden: np.ndarray | None,
              words: list[list[str]] | None = None, count: int = 3) -> list[list[str]]:
-    """Each topic's `count` prompts nearest its centre (distinct ones, flagged prompts left out), those that
-    name one of the topic's `words` first: in a mixed topic the most central prompt can be off-topic
-    ("what are you thinking?" in "trump · donald · man")."""
+    """Each topic's `count` prompts nearest its centre (distinct ones, flagged prompts left out), preferring
+    those of 4+ words that name one of the topic's `words`: in a mixed topic the most central prompts can
+    be off-topic ("what are you thinking?" in "trump · donald · man", "hell" in "concert · rock · guitar")."""
     result = []
     for topic in range(len(centres)):
         members = np.flatnonzero(labels == topic)
         if hidden is not None:
             members = members[~hidden[members]]
         distances = ((vectors[members] - centres[topic]) ** 2).sum(axis=1)
-        nearest = [_SPACE.sub(" ", prompts_of(int(i))) for i in members[np.argsort(distances, kind="stable")[:count * 8]]]
+        order = members[np.argsort(distances, kind="stable")[:EXAMPLE_SCAN]]
         named = words[topic] if words else []
-        # Central prompts of a few words ("shit") say little: prompts of 4+ words next, nearest first.
+        nearest, naming = [], []
+        for position, i in enumerate(order):
+            text = _SPACE.sub(" ", prompts_of(int(i)))
+            if position < count * 8:
+                nearest.append(text)
+            if named and len(text.split()) >= 4 and _names_any(text, named) and text not in naming:
+                naming.append(text)
+            if position >= count * 8 and len(naming) >= count:
+                break
+        # Then the nearest: those naming a word, then those of 4+ words ("shit" says little).
         nearest.sort(key=lambda text: (not _names_any(text, named), len(text.split()) < 4))
-        result.append(list(dict.fromkeys(nearest))[:count])
+        result.append(list(dict.fromkeys([*naming, *nearest]))[:count])
     return result
 
 
